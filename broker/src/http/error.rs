@@ -1,0 +1,74 @@
+//! The one error type handlers return, rendered as `{"error": {code, message}}`.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use drawbridge_shared::{ApiError, ErrorCode};
+
+use crate::audit::AuditError;
+use crate::auth::LoginError;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden, "your roles do not allow this")
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("no such {what}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(ApiError::new(self.code, self.message))).into_response()
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        // The detail goes to the log; the client learns only that the store failed.
+        tracing::error!(error = %e, "store error");
+        Self::new(
+            ErrorCode::StoreUnavailable,
+            "the broker's store is unavailable; nothing was changed",
+        )
+    }
+}
+
+impl From<AuditError> for AppError {
+    fn from(e: AuditError) -> Self {
+        tracing::error!(error = %e, "audit append failed");
+        Self::new(
+            ErrorCode::StoreUnavailable,
+            "the audit log could not record this request, so it was not carried out",
+        )
+    }
+}
+
+impl From<LoginError> for AppError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::InvalidCredentials => {
+                Self::new(ErrorCode::InvalidCredentials, e.to_string())
+            }
+            LoginError::Locked => Self::new(ErrorCode::TooManyAttempts, e.to_string()),
+            LoginError::BadInput(m) => Self::new(ErrorCode::InvalidArgument, m),
+            LoginError::Store(e) => e.into(),
+            LoginError::Audit(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests against the real services that scripts/services.sh
+//! starts (an OpenBao dev server and MariaDB) and a real broker on a free
+//! port. One binary for all of them keeps linking cheap.
+
+mod audit;
+mod auth;
+mod http_errors;
+mod support;
+mod tls;
+mod vault_chain;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The test command: starts the real services, then runs every check.
+#
+#   scripts/test.sh            formatting, clippy, unit + integration tests, end-to-end runs
+#
+# Environment:
+#   DRAWBRIDGE_TEST_LONG=1     also run the long reliability parts (CI sets it)
+set -Euo pipefail
+SCRIPT_NAME="test"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$DRAWBRIDGE_ROOT"
+
+declare -a RESULTS=()
+FAILED=0
+
+run_check() {
+  local name="$1"; shift
+  step "$name"
+  local started=$SECONDS
+  if "$@"; then
+    RESULTS+=("PASS  $name ($((SECONDS - started)) s)")
+  else
+    RESULTS+=("FAIL  $name ($((SECONDS - started)) s)")
+    FAILED=1
+  fi
+}
+
+summary() {
+  printf '\n==== drawbridge test summary ====\n'
+  printf '%s\n' "${RESULTS[@]}"
+  if [ "$FAILED" -eq 0 ]; then printf 'all checks passed\n'; else printf 'SOME CHECKS FAILED\n'; fi
+}
+
+# Without the services nothing else can be meaningful: stop at once.
+if ! scripts/services.sh; then
+  RESULTS+=("FAIL  services (scripts/services.sh)")
+  FAILED=1
+  summary
+  exit 1
+fi
+RESULTS+=("PASS  services")
+
+run_check "cargo fmt --check" cargo fmt --all -- --check
+run_check "cargo clippy -D warnings" cargo clippy --workspace --all-targets --quiet -- -D warnings
+run_check "cargo test --workspace" cargo test --workspace
+for e2e in scripts/e2e/*.sh; do
+  [ -e "$e2e" ] || continue
+  run_check "end-to-end: $(basename "$e2e" .sh)" "$e2e"
+done
+
+summary
+exit "$FAILED"

@@ -1,0 +1,5 @@
+//! Request and response bodies of the broker's HTTP API, shared with the TUI.
+
+pub mod audit;
+pub mod auth;
+pub mod health;

@@ -1,0 +1,161 @@
+//! Stable, machine-readable error codes and the JSON error body.
+//!
+//! Every error the broker answers is `{"error": {"code": "...", "message": "..."}}`.
+//! Codes are a contract: add new ones, never rename.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    // 400
+    BadRequest,
+    InvalidJson,
+    InvalidArgument,
+    // 401
+    Unauthenticated,
+    InvalidCredentials,
+    SessionExpired,
+    // 403
+    Forbidden,
+    // 404
+    NotFound,
+    // 405
+    MethodNotAllowed,
+    // 408
+    RequestTimeout,
+    // 409
+    Conflict,
+    // 413
+    PayloadTooLarge,
+    // 415
+    UnsupportedMediaType,
+    // 429
+    TooManyAttempts,
+    // 500
+    Internal,
+    // 503
+    StoreUnavailable,
+    VaultUnavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is answered with.
+    pub fn status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | InvalidJson | InvalidArgument => 400,
+            Unauthenticated | InvalidCredentials | SessionExpired => 401,
+            Forbidden => 403,
+            NotFound => 404,
+            MethodNotAllowed => 405,
+            RequestTimeout => 408,
+            Conflict => 409,
+            PayloadTooLarge => 413,
+            UnsupportedMediaType => 415,
+            TooManyAttempts => 429,
+            Internal => 500,
+            StoreUnavailable | VaultUnavailable => 503,
+        }
+    }
+
+    /// The code as it appears on the wire (the unit test keeps it equal to serde's).
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            BadRequest => "bad_request",
+            InvalidJson => "invalid_json",
+            InvalidArgument => "invalid_argument",
+            Unauthenticated => "unauthenticated",
+            InvalidCredentials => "invalid_credentials",
+            SessionExpired => "session_expired",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            RequestTimeout => "request_timeout",
+            Conflict => "conflict",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            TooManyAttempts => "too_many_attempts",
+            Internal => "internal",
+            StoreUnavailable => "store_unavailable",
+            VaultUnavailable => "vault_unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    pub error: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorBody {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        use ErrorCode::*;
+        for code in [
+            BadRequest,
+            InvalidJson,
+            InvalidArgument,
+            Unauthenticated,
+            InvalidCredentials,
+            SessionExpired,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            RequestTimeout,
+            Conflict,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            TooManyAttempts,
+            Internal,
+            StoreUnavailable,
+            VaultUnavailable,
+        ] {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.to_string(), "{code:?}");
+            let back: ErrorCode = serde_json::from_value(json).unwrap();
+            assert_eq!(back, code);
+        }
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let body =
+            serde_json::to_value(ApiError::new(ErrorCode::NotFound, "no such grant")).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "not_found", "message": "no such grant"}})
+        );
+    }
+}

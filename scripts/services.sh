@@ -18,7 +18,8 @@ SCRIPT_NAME="services"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap on_err ERR
 
-VAULT_PORT="${DRAWBRIDGE_VAULT_PORT:-8200}"
+VAULT_PORT="${DRAWBRIDGE_VAULT_PORT:-$(state_get VAULT_PORT)}"
+VAULT_PORT="${VAULT_PORT:-8200}"
 VAULT_ADDR="http://127.0.0.1:$VAULT_PORT"
 MYSQL_PORT="${DRAWBRIDGE_MYSQL_PORT:-3306}"
 OPENBAO_VERSION="${OPENBAO_VERSION:-2.7.2}"
@@ -154,7 +155,17 @@ ensure_bao_running() {
     return
   fi
   if port_in_use "$VAULT_PORT"; then
-    die "port $VAULT_PORT is taken by a process we did not start; set DRAWBRIDGE_VAULT_PORT"
+    # Another clone's OpenBao may hold the default port: take the next free
+    # one, unless the user asked for this port explicitly.
+    [ -z "${DRAWBRIDGE_VAULT_PORT:-}" ] ||
+      die "port $VAULT_PORT (DRAWBRIDGE_VAULT_PORT) is taken by a process we did not start"
+    local candidate
+    for candidate in $(seq 8200 8299); do
+      port_in_use "$candidate" || { VAULT_PORT="$candidate"; break; }
+    done
+    port_in_use "$VAULT_PORT" && die "ports 8200-8299 are all taken; set DRAWBRIDGE_VAULT_PORT"
+    VAULT_ADDR="http://127.0.0.1:$VAULT_PORT"
+    log "port 8200 is taken by another process; using $VAULT_PORT"
   fi
   mkdir -p "$STATE_DIR"
   token="$(random_secret)"
@@ -163,6 +174,8 @@ ensure_bao_running() {
     -dev-listen-address="127.0.0.1:$VAULT_PORT" >"$STATE_DIR/openbao.log" 2>&1 9>&- &
   pid=$!
   state_set "$SERVICES_ENV" BAO_PID "$pid"
+  state_set "$SERVICES_ENV" VAULT_PORT "$VAULT_PORT"
+  state_set "$SERVICES_ENV" VAULT_ADDR "$VAULT_ADDR"
   state_set "$SERVICES_ENV" VAULT_ROOT_TOKEN "$token"
   step "OpenBao: wait for /v1/sys/health"
   wait_for 30 vault_healthy || die "OpenBao did not become healthy (see $STATE_DIR/openbao.log)"
@@ -170,14 +183,25 @@ ensure_bao_running() {
   drop_orphaned_dynamic_users
 }
 
+# Dynamic users of this state dir's demo are named dbr<tag>-<role>-<random>.
+user_tag() {
+  local tag
+  tag="$(state_get DB_USER_TAG)"
+  if [ -z "$tag" ]; then
+    tag="$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    state_set "$SERVICES_ENV" DB_USER_TAG "$tag"
+  fi
+  printf '%s' "$tag"
+}
+
 # A dev server keeps its leases in memory: users issued by an earlier OpenBao
-# that died without revoking them would live on. Drop those (ours only: issued
-# to the broker's token or to the root token used by the tests).
+# of ours that died without revoking them would live on. Drop those — only
+# ours, recognised by this state dir's tag, never another clone's.
 drop_orphaned_dynamic_users() {
   step "MariaDB: drop dynamic users orphaned by an earlier OpenBao"
   local users
   users="$(mariadb_root -N -e "SELECT CONCAT(QUOTE(user), '@', QUOTE(host)) FROM mysql.user
-     WHERE host = '%' AND (user LIKE 'v-token-draw%' OR user LIKE 'v-root-%')" | paste -sd, -)"
+     WHERE host = '%' AND user LIKE 'dbr$(user_tag)-%'" | paste -sd, -)"
   if [ -n "$users" ]; then
     mariadb_root -e "DROP USER $users"
     log "dropped orphaned users: $users"
@@ -203,7 +227,8 @@ ensure_vault_config() {
 {"plugin_name": "mysql-database-plugin",
  "connection_url": "{{username}}:{{password}}@tcp(127.0.0.1:$MYSQL_PORT)/",
  "username": "drawbridge_vault", "password": "$(state_get MYSQL_VAULT_PASSWORD)",
- "allowed_roles": "shop,hr", "verify_connection": true}
+ "allowed_roles": "shop,hr", "verify_connection": true,
+ "username_template": "{{ printf \\"dbr$(user_tag)-%s-%s\\" (.RoleName | truncate 8) (random 12) }}"}
 JSON
   )" >/dev/null
   local db
@@ -273,7 +298,7 @@ stop() {
     local mount
     for mount in $(vault GET sys/mounts | python3 -c 'import json,sys
 d=json.load(sys.stdin)
-print(" ".join(k for k,v in d["data"].items() if v["type"]=="database"))'); do
+print(" ".join(k.rstrip("/") for k,v in d["data"].items() if v["type"]=="database"))'); do
       vault PUT "sys/leases/revoke-prefix/$mount" >/dev/null || log "could not revoke leases under $mount"
     done
   fi

@@ -47,6 +47,44 @@ pub struct Config {
     pub http: HttpConfig,
     pub tls: TlsConfig,
     pub vault: VaultConfig,
+    pub access: AccessConfig,
+    /// Target databases people may request access to.
+    #[serde(default)]
+    pub databases: Vec<DatabaseConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessConfig {
+    /// A pending request not decided within this time expires.
+    pub pending_request_ttl_seconds: u64,
+    /// Requests must give a reason at least this long (characters).
+    pub reason_min_length: usize,
+    /// How often the lease manager looks at grants and leases.
+    pub lease_check_interval_ms: u64,
+}
+
+pub use drawbridge_shared::api::access::ApprovalPolicy;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the broker reaches the database.
+    pub host: String,
+    pub port: u16,
+    pub schema: String,
+    /// Vault database secrets engine mount and role issuing SELECT-only users.
+    pub vault_mount: String,
+    pub vault_role: String,
+    pub approval: ApprovalPolicy,
+    /// Roles whose holders may approve (with `required`).
+    #[serde(default)]
+    pub approver_roles: Vec<drawbridge_shared::Role>,
+    pub default_duration_seconds: u64,
+    pub max_duration_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -144,8 +182,38 @@ impl Config {
         Ok(config)
     }
 
+    pub fn database(&self, name: &str) -> Option<&DatabaseConfig> {
+        self.databases.iter().find(|d| d.name == name)
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        let mut names = std::collections::HashSet::new();
+        for db in &self.databases {
+            let bad = |m: &str| {
+                Err(ConfigError::Invalid(format!(
+                    "[[databases]] {:?}: {m}",
+                    db.name
+                )))
+            };
+            if db.name.is_empty() || !names.insert(db.name.as_str()) {
+                return bad("names must be present and unique");
+            }
+            if db.default_duration_seconds == 0
+                || db.default_duration_seconds > db.max_duration_seconds
+            {
+                return bad("need 0 < default_duration_seconds <= max_duration_seconds");
+            }
+            if db.approval == ApprovalPolicy::Required && db.approver_roles.is_empty() {
+                return bad("approval = \"required\" needs approver_roles");
+            }
+        }
+        if self.access.pending_request_ttl_seconds == 0 || self.access.lease_check_interval_ms == 0
+        {
+            return invalid(
+                "[access] pending_request_ttl_seconds and lease_check_interval_ms must be > 0",
+            );
+        }
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::Invalid(format!(
                 "listen = {:?} is not an address like 127.0.0.1:7070",
@@ -277,6 +345,21 @@ max_body_bytes = 1048576
 allow_plaintext = true
 [vault]
 addr = "http://127.0.0.1:8200"
+[access]
+pending_request_ttl_seconds = 86400
+reason_min_length = 10
+lease_check_interval_ms = 1000
+[[databases]]
+name = "shop"
+host = "127.0.0.1"
+port = 3306
+schema = "shop"
+vault_mount = "database"
+vault_role = "shop"
+approval = "required"
+approver_roles = ["approver"]
+default_duration_seconds = 3600
+max_duration_seconds = 14400
 "#;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -316,6 +399,22 @@ addr = "http://127.0.0.1:8200"
     fn plaintext_must_be_asked_for() {
         let err = load(&[("DRAWBRIDGE_TLS_ALLOW_PLAINTEXT", "false")]).unwrap_err();
         assert!(err.to_string().contains("allow_plaintext"), "{err}");
+    }
+
+    #[test]
+    fn databases_are_read_and_checked() {
+        let c = load(&[]).unwrap();
+        let shop = c.database("shop").unwrap();
+        assert_eq!(shop.approval, ApprovalPolicy::Required);
+        assert_eq!(shop.approver_roles, [drawbridge_shared::Role::Approver]);
+        let text = SAMPLE.replace("approver_roles = [\"approver\"]", "approver_roles = []");
+        let err = Config::from_toml(&text, Path::new("t"), &HashMap::new()).unwrap_err();
+        assert!(err.to_string().contains("approver_roles"), "{err}");
+        let text = SAMPLE.replace(
+            "default_duration_seconds = 3600",
+            "default_duration_seconds = 99999",
+        );
+        assert!(Config::from_toml(&text, Path::new("t"), &HashMap::new()).is_err());
     }
 
     #[test]

@@ -19,14 +19,23 @@ pub enum ErrorCode {
     SessionExpired,
     // 403
     Forbidden,
+    /// Nobody may approve or deny their own request, whatever their roles.
+    SelfApproval,
     // 404
     NotFound,
+    UnknownDatabase,
     // 405
     MethodNotAllowed,
     // 408
     RequestTimeout,
     // 409
     Conflict,
+    /// A pending request or an active grant for that database exists already.
+    DuplicateRequest,
+    /// The request was already decided, cancelled or has expired.
+    RequestNotPending,
+    GrantExpired,
+    GrantRevoked,
     // 413
     PayloadTooLarge,
     // 415
@@ -38,25 +47,56 @@ pub enum ErrorCode {
     // 503
     StoreUnavailable,
     VaultUnavailable,
+    DatabaseUnavailable,
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 24] = {
+        use ErrorCode::*;
+        [
+            BadRequest,
+            InvalidJson,
+            InvalidArgument,
+            Unauthenticated,
+            InvalidCredentials,
+            SessionExpired,
+            Forbidden,
+            SelfApproval,
+            NotFound,
+            UnknownDatabase,
+            MethodNotAllowed,
+            RequestTimeout,
+            Conflict,
+            DuplicateRequest,
+            RequestNotPending,
+            GrantExpired,
+            GrantRevoked,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            TooManyAttempts,
+            Internal,
+            StoreUnavailable,
+            VaultUnavailable,
+            DatabaseUnavailable,
+        ]
+    };
+
     /// The HTTP status this code is answered with.
     pub fn status(self) -> u16 {
         use ErrorCode::*;
         match self {
             BadRequest | InvalidJson | InvalidArgument => 400,
             Unauthenticated | InvalidCredentials | SessionExpired => 401,
-            Forbidden => 403,
-            NotFound => 404,
+            Forbidden | SelfApproval => 403,
+            NotFound | UnknownDatabase => 404,
             MethodNotAllowed => 405,
             RequestTimeout => 408,
-            Conflict => 409,
+            Conflict | DuplicateRequest | RequestNotPending | GrantExpired | GrantRevoked => 409,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             TooManyAttempts => 429,
             Internal => 500,
-            StoreUnavailable | VaultUnavailable => 503,
+            StoreUnavailable | VaultUnavailable | DatabaseUnavailable => 503,
         }
     }
 
@@ -71,16 +111,23 @@ impl ErrorCode {
             InvalidCredentials => "invalid_credentials",
             SessionExpired => "session_expired",
             Forbidden => "forbidden",
+            SelfApproval => "self_approval",
             NotFound => "not_found",
+            UnknownDatabase => "unknown_database",
             MethodNotAllowed => "method_not_allowed",
             RequestTimeout => "request_timeout",
             Conflict => "conflict",
+            DuplicateRequest => "duplicate_request",
+            RequestNotPending => "request_not_pending",
+            GrantExpired => "grant_expired",
+            GrantRevoked => "grant_revoked",
             PayloadTooLarge => "payload_too_large",
             UnsupportedMediaType => "unsupported_media_type",
             TooManyAttempts => "too_many_attempts",
             Internal => "internal",
             StoreUnavailable => "store_unavailable",
             VaultUnavailable => "vault_unavailable",
+            DatabaseUnavailable => "database_unavailable",
         }
     }
 }
@@ -122,26 +169,7 @@ mod tests {
 
     #[test]
     fn wire_names_match_serde() {
-        use ErrorCode::*;
-        for code in [
-            BadRequest,
-            InvalidJson,
-            InvalidArgument,
-            Unauthenticated,
-            InvalidCredentials,
-            SessionExpired,
-            Forbidden,
-            NotFound,
-            MethodNotAllowed,
-            RequestTimeout,
-            Conflict,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            TooManyAttempts,
-            Internal,
-            StoreUnavailable,
-            VaultUnavailable,
-        ] {
+        for code in ErrorCode::ALL {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, code.to_string(), "{code:?}");
             let back: ErrorCode = serde_json::from_value(json).unwrap();

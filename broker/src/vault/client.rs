@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -57,12 +58,20 @@ impl fmt::Debug for DbCredentials {
     }
 }
 
-/// A client of one Vault server with one token.
+/// A client of one Vault server. Clones share the token, which AppRole
+/// re-login may replace.
 #[derive(Clone)]
 pub struct VaultClient {
     http: reqwest::Client,
     addr: String,
-    token: String,
+    token: Arc<RwLock<String>>,
+}
+
+/// What Vault says of the client's own token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub ttl: Duration,
+    pub renewable: bool,
 }
 
 impl fmt::Debug for VaultClient {
@@ -96,7 +105,63 @@ impl VaultClient {
         Ok(Self {
             http,
             addr: addr.trim_end_matches('/').to_owned(),
-            token: token.to_owned(),
+            token: Arc::new(RwLock::new(token.to_owned())),
+        })
+    }
+
+    fn token(&self) -> String {
+        self.token.read().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    /// Logs in with AppRole and uses the token it answers from then on.
+    pub async fn login_approle(
+        &self,
+        role_id: &str,
+        secret_id: &str,
+    ) -> Result<TokenInfo, VaultError> {
+        let body = serde_json::json!({"role_id": role_id, "secret_id": secret_id});
+        let answer = self
+            .request(Method::POST, "auth/approle/login", Some(&body))
+            .await?;
+        let auth = &answer["auth"];
+        let token = auth["client_token"]
+            .as_str()
+            .ok_or_else(|| VaultError::BadResponse {
+                path: "auth/approle/login".into(),
+                detail: "no client_token".into(),
+            })?;
+        if let Ok(mut t) = self.token.write() {
+            *t = token.to_owned();
+        }
+        Ok(TokenInfo {
+            ttl: Duration::from_secs(auth["lease_duration"].as_u64().unwrap_or(0)),
+            renewable: auth["renewable"].as_bool().unwrap_or(false),
+        })
+    }
+
+    /// TTL and renewability of our own token.
+    pub async fn lookup_self(&self) -> Result<TokenInfo, VaultError> {
+        let answer = self
+            .request(Method::GET, "auth/token/lookup-self", None)
+            .await?;
+        Ok(TokenInfo {
+            ttl: Duration::from_secs(answer["data"]["ttl"].as_u64().unwrap_or(0)),
+            renewable: answer["data"]["renewable"].as_bool().unwrap_or(false),
+        })
+    }
+
+    /// Renews our own token (periodic tokens get their period again).
+    pub async fn renew_self(&self) -> Result<TokenInfo, VaultError> {
+        let answer = self
+            .request(
+                Method::POST,
+                "auth/token/renew-self",
+                Some(&serde_json::json!({})),
+            )
+            .await?;
+        Ok(TokenInfo {
+            ttl: Duration::from_secs(answer["auth"]["lease_duration"].as_u64().unwrap_or(0)),
+            renewable: answer["auth"]["renewable"].as_bool().unwrap_or(false),
         })
     }
 
@@ -115,7 +180,7 @@ impl VaultClient {
         let mut req = self
             .http
             .request(method, url)
-            .header("X-Vault-Token", &self.token);
+            .header("X-Vault-Token", self.token());
         if let Some(body) = body {
             req = req.json(body);
         }

@@ -14,7 +14,7 @@ use super::Services;
 
 /// The config every test broker starts from; tests override keys through the
 /// same `DRAWBRIDGE_*` variables users have.
-fn base_config(store: &str, vault_addr: &str) -> String {
+fn base_config(store: &str, vault_addr: &str, databases: &str) -> String {
     format!(
         r#"
 listen = "127.0.0.1:0"
@@ -36,6 +36,11 @@ client_ca = ""
 allow_plaintext = true
 [vault]
 addr = "{vault_addr}"
+[access]
+pending_request_ttl_seconds = 3600
+reason_min_length = 10
+lease_check_interval_ms = 200
+{databases}
 "#
     )
 }
@@ -64,7 +69,7 @@ impl TestBroker {
             .collect();
         env.insert("VAULT_TOKEN".into(), services.vault_root_token.clone());
         let store = dir.path().join("broker.sqlite");
-        let text = base_config(store.to_str().unwrap(), &services.vault_addr);
+        let text = base_config(store.to_str().unwrap(), &services.vault_addr, "");
         let config = Config::from_toml(&text, dir.path(), &env).expect("test config");
         let scheme = if config.tls.cert().is_some() {
             "https"

@@ -1,6 +1,7 @@
 //! Drawbridge broker: the only component that holds database credentials and
 //! touches target databases.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod client;

@@ -29,6 +29,9 @@ pub struct Metrics {
     pub latency: Family<RouteOnly, Histogram>,
     pub audit_appends: Counter,
     pub active_sessions: Gauge,
+    pub active_grants: Gauge,
+    pub lease_revocations_pending: Gauge,
+    pub lease_revocation_failures: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -61,12 +64,33 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Sessions within their TTL",
         active_sessions.clone(),
     );
+    let active_grants = Gauge::default();
+    let lease_revocations_pending = Gauge::default();
+    let lease_revocation_failures = Counter::default();
+    registry.register(
+        "active_grants",
+        "Grants with live credentials",
+        active_grants.clone(),
+    );
+    registry.register(
+        "lease_revocations_pending",
+        "Vault leases of ended grants not yet revoked",
+        lease_revocations_pending.clone(),
+    );
+    registry.register(
+        "lease_revocation_failures",
+        "Failed Vault lease revocations",
+        lease_revocation_failures.clone(),
+    );
     Metrics {
         registry,
         requests,
         latency,
         audit_appends,
         active_sessions,
+        active_grants,
+        lease_revocations_pending,
+        lease_revocation_failures,
     }
 });
 

@@ -26,8 +26,10 @@ pub enum StartError {
     },
     #[error("TLS setup failed: {0}")]
     Tls(String),
-    #[error("Vault client: {0}")]
+    #[error("Vault: {0}")]
     Vault(#[from] crate::vault::VaultError),
+    #[error("cannot reconcile grants left by the previous run: {0}")]
+    Reconcile(crate::access::AccessError),
 }
 
 /// A broker serving in the background of this process.
@@ -36,13 +38,24 @@ pub struct RunningBroker {
     pub state: AppState,
     handle: Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    lease_manager: tokio::task::JoinHandle<()>,
 }
 
 impl RunningBroker {
     /// Stops accepting, lets requests in flight finish (up to 10 s), returns.
+    /// Then revokes every live credential: none outlives the process.
     pub async fn shutdown(self) {
         self.handle.graceful_shutdown(Some(Duration::from_secs(10)));
         let _ = self.task.await;
+        self.lease_manager.abort();
+        crate::vault::leases::drop_all_live(&self.state).await;
+    }
+
+    /// Stops serving at once, like a killed process: nothing is revoked.
+    pub fn crash(self) {
+        self.handle.shutdown();
+        self.task.abort();
+        self.lease_manager.abort();
     }
 }
 
@@ -59,11 +72,30 @@ pub async fn build_state(
             Some(VaultClient::new(addr, &token)?)
         }
     };
+    let approle = match (
+        secret_from_env(env, "VAULT_ROLE_ID")?,
+        secret_from_env(env, "VAULT_SECRET_ID")?,
+    ) {
+        (Some(role), Some(secret)) => Some((role, secret)),
+        (None, None) => None,
+        _ => {
+            return Err(StartError::Config(crate::config::ConfigError::Invalid(
+                "AppRole needs both VAULT_ROLE_ID and VAULT_SECRET_ID (or their _FILE forms)"
+                    .into(),
+            )));
+        }
+    };
+    if let (Some(vault), Some((role, secret))) = (&vault, &approle) {
+        vault.login_approle(role, secret).await?;
+    }
     Ok(AppState {
         config: Arc::new(config),
         audit: AuditLog::start(pool.clone()),
         pool,
         vault,
+        approle,
+        live: Default::default(),
+        reissue_lock: Default::default(),
     })
 }
 
@@ -92,6 +124,10 @@ pub async fn start(
         source,
     })?;
     let state = build_state(config, env).await?;
+    crate::vault::leases::reconcile(&state)
+        .await
+        .map_err(StartError::Reconcile)?;
+    let lease_manager = crate::vault::leases::spawn(state.clone());
     let app =
         crate::http::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let handle = Handle::new();
@@ -111,6 +147,7 @@ pub async fn start(
         state,
         handle,
         task,
+        lease_manager,
     })
 }
 

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::access::live::LiveGrants;
 use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::store::Pool;
@@ -12,4 +13,10 @@ pub struct AppState {
     pub pool: Pool,
     pub audit: AuditLog,
     pub vault: Option<VaultClient>,
+    /// AppRole role id and secret id, for logging in again when the token lapses.
+    pub approle: Option<(String, String)>,
+    /// Credentials and pools of active grants (memory only).
+    pub live: LiveGrants,
+    /// Serialises issuing fresh credentials for grants without live ones.
+    pub reissue_lock: Arc<tokio::sync::Mutex<()>>,
 }

@@ -68,7 +68,13 @@ impl LiveGrants {
     }
 
     /// Swaps in fresh credentials' pool and lease; answers the old ones.
-    pub fn replace(&self, id: &Uuid, pool: MySqlPool, lease: Lease, lease_expires_at: DateTime<Utc>) -> Option<(MySqlPool, Lease)> {
+    pub fn replace(
+        &self,
+        id: &Uuid,
+        pool: MySqlPool,
+        lease: Lease,
+        lease_expires_at: DateTime<Utc>,
+    ) -> Option<(MySqlPool, Lease)> {
         let mut map = self.lock();
         let g = map.get_mut(id)?;
         let old_pool = std::mem::replace(&mut g.pool, pool);

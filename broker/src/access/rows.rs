@@ -13,7 +13,9 @@ fn decode(what: &str) -> sqlx::Error {
 }
 
 fn uuid(row: &SqliteRow, col: &str) -> Result<Uuid, sqlx::Error> {
-    row.try_get::<String, _>(col)?.parse().map_err(|_| decode(col))
+    row.try_get::<String, _>(col)?
+        .parse()
+        .map_err(|_| decode(col))
 }
 
 fn time(row: &SqliteRow, col: &str) -> Result<chrono::DateTime<Utc>, sqlx::Error> {
@@ -43,7 +45,8 @@ pub fn request(row: &SqliteRow) -> Result<AccessRequest, sqlx::Error> {
         requested_duration_seconds: requested as u64,
         duration_seconds: duration as u64,
         clamped: duration < requested,
-        state: RequestState::parse(&row.try_get::<String, _>("state")?).ok_or_else(|| decode("state"))?,
+        state: RequestState::parse(&row.try_get::<String, _>("state")?)
+            .ok_or_else(|| decode("state"))?,
         created_at: time(row, "created_at")?,
         pending_until: time(row, "pending_until")?,
         decided_at: opt_time(row, "decided_at")?,
@@ -62,7 +65,8 @@ pub const GRANT_SELECT: &str = "SELECT g.id, g.request_id, g.database_name, u.na
 
 pub fn grant(row: &SqliteRow) -> Result<Grant, sqlx::Error> {
     let expires_at = time(row, "expires_at")?;
-    let state = GrantState::parse(&row.try_get::<String, _>("state")?).ok_or_else(|| decode("state"))?;
+    let state =
+        GrantState::parse(&row.try_get::<String, _>("state")?).ok_or_else(|| decode("state"))?;
     let seconds_left = match state {
         GrantState::Active => (expires_at - Utc::now()).num_seconds().max(0) as u64,
         _ => 0,

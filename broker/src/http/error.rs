@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use drawbridge_shared::{ApiError, ErrorCode};
 
+use crate::access::AccessError;
 use crate::audit::AuditError;
 use crate::auth::LoginError;
 
@@ -70,5 +71,33 @@ impl From<LoginError> for AppError {
             LoginError::Store(e) => e.into(),
             LoginError::Audit(e) => e.into(),
         }
+    }
+}
+
+impl From<AccessError> for AppError {
+    fn from(e: AccessError) -> Self {
+        use drawbridge_shared::api::access::GrantState;
+        let code = match e {
+            AccessError::Store(e) => return e.into(),
+            AccessError::Audit(e) => return e.into(),
+            AccessError::Vault(ref v) => {
+                tracing::warn!(error = %v, "Vault call failed");
+                return Self::new(
+                    ErrorCode::VaultUnavailable,
+                    "Vault is unavailable; nothing was changed, try again",
+                );
+            }
+            AccessError::UnknownDatabase(_) => ErrorCode::UnknownDatabase,
+            AccessError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            AccessError::Duplicate(_) => ErrorCode::DuplicateRequest,
+            AccessError::NotFound(_) => ErrorCode::NotFound,
+            AccessError::SelfApproval => ErrorCode::SelfApproval,
+            AccessError::Forbidden => ErrorCode::Forbidden,
+            AccessError::NotPending(_) => ErrorCode::RequestNotPending,
+            AccessError::GrantEnded(GrantState::Revoked) => ErrorCode::GrantRevoked,
+            AccessError::GrantEnded(_) => ErrorCode::GrantExpired,
+            AccessError::Database(_) => ErrorCode::DatabaseUnavailable,
+        };
+        Self::new(code, e.to_string())
     }
 }

@@ -3,10 +3,12 @@
 //! Every route is registered through utoipa-axum, so the router and
 //! `/openapi.json` are built from the same list and cannot drift apart.
 
+mod access;
 mod audit;
 mod auth;
 pub mod error;
 pub mod extract;
+mod grants;
 mod ops;
 
 use std::time::{Duration, Instant};
@@ -52,6 +54,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(ops::router())
         .merge(auth::router())
         .merge(audit::router())
+        .merge(access::router())
+        .merge(grants::router())
         .split_for_parts()
 }
 

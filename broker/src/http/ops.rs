@@ -42,13 +42,25 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
         Some(v) if v.healthy().await => Ok(()),
         Some(v) => Err(format!("Vault at {} does not answer healthy", v.addr())),
     };
-    let all_ok = store.is_ok() && vault.is_ok();
+    let leases = match crate::access::grants::pending_revocations(&state).await {
+        Ok(p) if p.is_empty() => Ok(()),
+        Ok(p) => Err(format!(
+            "{} Vault lease revocation(s) pending; retrying",
+            p.iter().map(|(_, n)| n).sum::<usize>()
+        )),
+        Err(_) => Err("cannot read pending revocations".to_owned()),
+    };
+    crate::metrics::get()
+        .active_grants
+        .set(state.live.len() as i64);
+    let all_ok = store.is_ok() && vault.is_ok() && leases.is_ok();
     let body = HealthResponse {
         status: if all_ok { "ok" } else { "degraded" }.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         broker: component(Ok(())),
         store: component(store),
         vault: component(vault),
+        leases: component(leases),
     };
     let status = if all_ok {
         StatusCode::OK

@@ -6,5 +6,6 @@
 //! point of just-in-time access here.
 
 mod client;
+pub mod leases;
 
-pub use client::{DbCredentials, Lease, VaultClient, VaultError};
+pub use client::{DbCredentials, Lease, TokenInfo, VaultClient, VaultError};

@@ -2,6 +2,8 @@
 //! starts (an OpenBao dev server and MariaDB) and a real broker on a free
 //! port. One binary for all of them keeps linking cheap.
 
+mod access;
+mod access_faults;
 mod audit;
 mod auth;
 mod http_errors;

@@ -18,4 +18,6 @@ pub struct HealthResponse {
     pub broker: ComponentHealth,
     pub store: ComponentHealth,
     pub vault: ComponentHealth,
+    /// Not ok while Vault leases of ended grants wait to be revoked.
+    pub leases: ComponentHealth,
 }

@@ -45,6 +45,11 @@ lease_check_interval_ms = 200
     )
 }
 
+/// The config file text of a test broker (for a broker run as a process).
+pub fn config_text(store: &str, vault_addr: &str, databases: &str) -> String {
+    base_config(store, vault_addr, databases)
+}
+
 /// A broker started in this process on a free port with a store in a temp dir.
 pub struct TestBroker {
     pub url: String,
@@ -62,6 +67,15 @@ impl TestBroker {
 
     /// Starts with `DRAWBRIDGE_*` overrides, e.g. `("DRAWBRIDGE_AUTH_LOCKOUT_THRESHOLD", "2")`.
     pub async fn start_with(services: &Services, overrides: &[(&str, &str)]) -> Self {
+        Self::start_full(services, overrides, "").await
+    }
+
+    /// Starts with overrides and `[[databases]]` entries.
+    pub async fn start_full(
+        services: &Services,
+        overrides: &[(&str, &str)],
+        databases: &str,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env: HashMap<String, String> = overrides
             .iter()
@@ -69,7 +83,7 @@ impl TestBroker {
             .collect();
         env.insert("VAULT_TOKEN".into(), services.vault_root_token.clone());
         let store = dir.path().join("broker.sqlite");
-        let text = base_config(store.to_str().unwrap(), &services.vault_addr, "");
+        let text = base_config(store.to_str().unwrap(), &services.vault_addr, databases);
         let config = Config::from_toml(&text, dir.path(), &env).expect("test config");
         let scheme = if config.tls.cert().is_some() {
             "https"
@@ -119,6 +133,10 @@ impl TestBroker {
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn login(&self, name: &str, pw: &str) -> String {

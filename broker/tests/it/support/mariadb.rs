@@ -66,6 +66,17 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// How many MariaDB users exist whose names start with `prefix`.
+    pub async fn users_like(&self, prefix: &str) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM mysql.user WHERE user LIKE CONCAT(?, '%')")
+            .bind(prefix)
+            .fetch_one(&self.ops)
+            .await
+            .expect("query mysql.user")
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let (services, name) = (self.services.clone(), self.name.clone());

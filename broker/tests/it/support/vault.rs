@@ -15,10 +15,22 @@ pub struct TestVault {
 
 impl TestVault {
     pub async fn mount_for(services: &Services, db: &TestDatabase) -> Self {
+        Self::mount_with_ttl(services, db, 3600, 7200).await
+    }
+
+    /// A mount whose role's leases last `default_ttl` s and at most `max_ttl` s.
+    pub async fn mount_with_ttl(
+        services: &Services,
+        db: &TestDatabase,
+        default_ttl: u64,
+        max_ttl: u64,
+    ) -> Self {
         let root = VaultClient::new(&services.vault_addr, &services.vault_root_token)
             .expect("vault client");
         let mount = format!("dbt_{}", unique_suffix());
-        let role = "reader".to_owned();
+        // Vault names users v-<token name>-<role, 8 chars>-…: a unique role
+        // name lets a test count its own users among everyone's.
+        let role = format!("r{}", &unique_suffix()[..7]);
         root.write(&format!("sys/mounts/{mount}"), &json!({"type": "database"}))
             .await
             .expect("mount database secrets engine");
@@ -58,13 +70,52 @@ impl TestVault {
                         ),
                     ],
                     "revocation_statements": ["DROP USER IF EXISTS '{{name}}'@'%';"],
-                    "default_ttl": 3600,
-                    "max_ttl": 7200,
+                    "default_ttl": default_ttl,
+                    "max_ttl": max_ttl,
                 }),
             )
             .await
             .expect("create the reader role");
         guard
+    }
+
+    /// The prefix of the MariaDB users this mount's role creates.
+    pub fn user_prefix(&self) -> String {
+        format!("v-token-{}-", self.role)
+    }
+
+    /// A `[[databases]]` entry for the broker's config, served by this mount.
+    pub fn database_entry(
+        &self,
+        services: &Services,
+        name: &str,
+        db: &TestDatabase,
+        approval: &str,
+        approvers: &str,
+        max: u64,
+    ) -> String {
+        format!(
+            r#"
+[[databases]]
+name = "{name}"
+description = "test database {db}"
+host = "{host}"
+port = {port}
+schema = "{db}"
+vault_mount = "{mount}"
+vault_role = "{role}"
+approval = "{approval}"
+approver_roles = [{approvers}]
+default_duration_seconds = {default}
+max_duration_seconds = {max}
+"#,
+            db = db.name,
+            host = services.mysql_host,
+            port = services.mysql_port,
+            mount = self.mount,
+            role = self.role,
+            default = max.min(600),
+        )
     }
 }
 

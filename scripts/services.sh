@@ -89,11 +89,22 @@ ensure_demo_data() {
 #    demo databases (and on per-test databases dbt_*), nothing else.
 #  - drawbridge_ops: used by the integration tests to create and drop their
 #    own databases named dbt_* and look at mysql.user.
+# The accounts live in the machine's MariaDB, shared by every clone: their
+# passwords are kept per machine too, so two clones never fight over them.
+ACCOUNTS_FILE="${XDG_STATE_HOME:-$HOME/.local/state}/drawbridge/mariadb-accounts.env"
+
 ensure_accounts() {
   step "MariaDB: service accounts for Vault and the tests"
   local vault_pw ops_pw
-  vault_pw="$(state_get MYSQL_VAULT_PASSWORD)"; [ -n "$vault_pw" ] || vault_pw="$(random_secret)"
-  ops_pw="$(state_get MYSQL_OPS_PASSWORD)"; [ -n "$ops_pw" ] || ops_pw="$(random_secret)"
+  mkdir -p "$(dirname "$ACCOUNTS_FILE")"
+  chmod 700 "$(dirname "$ACCOUNTS_FILE")"
+  vault_pw="$(sed -n 's/^MYSQL_VAULT_PASSWORD=//p' "$ACCOUNTS_FILE" 2>/dev/null || true)"
+  ops_pw="$(sed -n 's/^MYSQL_OPS_PASSWORD=//p' "$ACCOUNTS_FILE" 2>/dev/null || true)"
+  if [ -z "$vault_pw" ] || [ -z "$ops_pw" ]; then
+    vault_pw="$(random_secret)" ops_pw="$(random_secret)"
+    (umask 077 && printf 'MYSQL_VAULT_PASSWORD=%s\nMYSQL_OPS_PASSWORD=%s\n' "$vault_pw" "$ops_pw" >"$ACCOUNTS_FILE.tmp")
+    mv "$ACCOUNTS_FILE.tmp" "$ACCOUNTS_FILE"
+  fi
   mariadb_root <<SQL
 CREATE USER IF NOT EXISTS 'drawbridge_vault'@'localhost';
 CREATE USER IF NOT EXISTS 'drawbridge_vault'@'127.0.0.1';

@@ -285,37 +285,19 @@ pub async fn ensure_live(state: &AppState, id: Uuid) -> Result<LiveGrant, Access
         .database(&database)
         .ok_or_else(|| AccessError::UnknownDatabase(database.clone()))?
         .clone();
-    let vault = state
-        .vault
-        .as_ref()
-        .ok_or_else(|| AccessError::Database("no Vault is configured".into()))?;
-    let creds = vault
-        .database_credentials(&db.vault_mount, &db.vault_role)
-        .await?;
-    let issued_at = Utc::now();
-    let pool = match live::connect(&db, &creds).await {
-        Ok(p) => p,
-        Err(e) => {
-            revoke_lease_now(state, &creds.lease.id).await;
-            tracing::warn!(error = %e, "cannot connect with re-issued credentials");
-            return Err(AccessError::Database(format!(
-                "cannot connect to {}",
-                db.name
-            )));
-        }
-    };
-    let lease_expires_at = issued_at + Duration::from_std(creds.lease.duration).unwrap_or_default();
+    let issued = issue(state, &db).await?;
+    let (pool, lease, lease_expires_at) = (issued.pool, issued.lease, issued.lease_expires_at);
     let done = sqlx::query(
         "UPDATE grants SET lease_id = ?, lease_expires_at = ? WHERE id = ? AND state = 'active'",
     )
-    .bind(&creds.lease.id)
+    .bind(&lease.id)
     .bind(time_text(lease_expires_at))
     .bind(id.to_string())
     .execute(&state.pool)
     .await?;
     if done.rows_affected() == 0 {
         live::close(pool).await;
-        revoke_lease_now(state, &creds.lease.id).await;
+        revoke_lease_now(state, &lease.id).await;
         return Err(AccessError::GrantEnded(GrantState::Revoked));
     }
     let live = LiveGrant {
@@ -324,7 +306,7 @@ pub async fn ensure_live(state: &AppState, id: Uuid) -> Result<LiveGrant, Access
         database,
         expires_at,
         pool,
-        lease: creds.lease.clone(),
+        lease: lease.clone(),
         lease_expires_at,
     };
     state.live.insert(live.clone());
@@ -334,8 +316,49 @@ pub async fn ensure_live(state: &AppState, id: Uuid) -> Result<LiveGrant, Access
             NewEvent::new("system", "grant.reissue", Outcome::Ok)
                 .target(format!("grant:{id}"))
                 .reason("fresh credentials for a grant without live ones")
-                .details(json!({"lease_id": creds.lease.id})),
+                .details(json!({"lease_id": lease.id})),
         )
         .await?;
     Ok(live)
+}
+
+/// Fresh credentials from Vault and a pool proven to work with them.
+pub struct Issued {
+    pub pool: sqlx::MySqlPool,
+    pub lease: crate::vault::Lease,
+    pub issued_at: chrono::DateTime<Utc>,
+    pub lease_expires_at: chrono::DateTime<Utc>,
+}
+
+/// Asks Vault for a new database user for `db` and opens a pool with it;
+/// when the pool cannot connect, what Vault issued is revoked again.
+pub async fn issue(
+    state: &AppState,
+    db: &crate::config::DatabaseConfig,
+) -> Result<Issued, AccessError> {
+    let vault = state
+        .vault
+        .as_ref()
+        .ok_or_else(|| AccessError::Database("no Vault is configured".into()))?;
+    let creds = vault
+        .database_credentials(&db.vault_mount, &db.vault_role)
+        .await?;
+    let issued_at = Utc::now();
+    match live::connect(db, &creds).await {
+        Ok(pool) => Ok(Issued {
+            pool,
+            lease_expires_at: issued_at
+                + Duration::from_std(creds.lease.duration).unwrap_or_default(),
+            lease: creds.lease,
+            issued_at,
+        }),
+        Err(e) => {
+            revoke_lease_now(state, &creds.lease.id).await;
+            tracing::warn!(database = %db.name, error = %e, "cannot connect with fresh credentials");
+            Err(AccessError::Database(format!(
+                "cannot connect to {}",
+                db.name
+            )))
+        }
+    }
 }

@@ -446,28 +446,14 @@ async fn grant_access(
     comment: Option<&str>,
     client: &ClientInfo,
 ) -> Result<AccessRequest, AccessError> {
-    let vault = state
-        .vault
-        .as_ref()
-        .ok_or_else(|| AccessError::Database("no Vault is configured".into()))?;
-    let creds = vault
-        .database_credentials(&db.vault_mount, &db.vault_role)
-        .await?;
-    let issued_at = Utc::now();
-    let pool = match live::connect(db, &creds).await {
-        Ok(pool) => pool,
-        Err(e) => {
-            super::grants::revoke_lease_now(state, &creds.lease.id).await;
-            tracing::warn!(database = %db.name, error = %e, "cannot connect with fresh credentials");
-            return Err(AccessError::Database(format!(
-                "cannot connect to {}",
-                db.name
-            )));
-        }
-    };
+    let super::grants::Issued {
+        pool,
+        lease,
+        issued_at,
+        lease_expires_at,
+    } = super::grants::issue(state, db).await?;
     let grant_id = Uuid::now_v7();
     let expires_at = issued_at + Duration::seconds(duration as i64);
-    let lease_expires_at = issued_at + Duration::from_std(creds.lease.duration).unwrap_or_default();
     let (_, owner) = get(state, request_id)
         .await?
         .ok_or(AccessError::NotFound("access request"))?;
@@ -498,7 +484,7 @@ async fn grant_access(
         .bind(&db.name)
         .bind(time_text(issued_at))
         .bind(time_text(expires_at))
-        .bind(&creds.lease.id)
+        .bind(&lease.id)
         .bind(time_text(lease_expires_at))
         .execute(&mut *tx)
         .await?;
@@ -508,7 +494,7 @@ async fn grant_access(
     .await;
     if let Err(e) = committed {
         live::close(pool).await;
-        super::grants::revoke_lease_now(state, &creds.lease.id).await;
+        super::grants::revoke_lease_now(state, &lease.id).await;
         return Err(e);
     }
     state.live.insert(LiveGrant {
@@ -517,7 +503,7 @@ async fn grant_access(
         database: db.name.clone(),
         expires_at,
         pool,
-        lease: creds.lease.clone(),
+        lease: lease.clone(),
         lease_expires_at,
     });
     state
@@ -535,7 +521,7 @@ async fn grant_access(
         .append(
             NewEvent::new("system", "grant.start", Outcome::Ok)
                 .target(format!("grant:{grant_id}"))
-                .details(json!({"database": db.name, "lease_id": creds.lease.id, "expires_at": time_text(expires_at)})),
+                .details(json!({"database": db.name, "lease_id": lease.id, "expires_at": time_text(expires_at)})),
         )
         .await?;
     Ok(get(state, request_id)

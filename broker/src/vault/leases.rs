@@ -282,32 +282,23 @@ async fn maintain_lease(state: &AppState, g: &LiveGrant) -> Result<(), AccessErr
 }
 
 async fn reissue(state: &AppState, g: &LiveGrant) -> Result<(), AccessError> {
-    let Some(vault) = &state.vault else {
-        return Ok(());
-    };
     let db = state
         .config
         .database(&g.database)
         .ok_or_else(|| AccessError::UnknownDatabase(g.database.clone()))?
         .clone();
-    let creds = vault
-        .database_credentials(&db.vault_mount, &db.vault_role)
-        .await?;
-    let issued_at = Utc::now();
-    let pool = match live::connect(&db, &creds).await {
-        Ok(p) => p,
-        Err(e) => {
-            grants::revoke_lease_now(state, &creds.lease.id).await;
-            return Err(AccessError::Database(e.to_string()));
-        }
-    };
-    let lease_expires_at = issued_at + Duration::from_std(creds.lease.duration).unwrap_or_default();
+    let grants::Issued {
+        pool,
+        lease,
+        lease_expires_at,
+        ..
+    } = grants::issue(state, &db).await?;
     let old = g.lease.id.clone();
     let done = sqlx::query(
         "UPDATE grants SET lease_id = ?, lease_expires_at = ?, revoke_pending = json_insert(revoke_pending, '$[#]', ?) \
          WHERE id = ? AND state = 'active'",
     )
-    .bind(&creds.lease.id)
+    .bind(&lease.id)
     .bind(time_text(lease_expires_at))
     .bind(&old)
     .bind(g.grant_id.to_string())
@@ -315,13 +306,13 @@ async fn reissue(state: &AppState, g: &LiveGrant) -> Result<(), AccessError> {
     .await?;
     if done.rows_affected() == 0 {
         live::close(pool).await;
-        grants::revoke_lease_now(state, &creds.lease.id).await;
+        grants::revoke_lease_now(state, &lease.id).await;
         return Ok(());
     }
     if let Some((old_pool, _)) =
         state
             .live
-            .replace(&g.grant_id, pool, creds.lease.clone(), lease_expires_at)
+            .replace(&g.grant_id, pool, lease.clone(), lease_expires_at)
     {
         live::close(old_pool).await;
     }
@@ -331,7 +322,7 @@ async fn reissue(state: &AppState, g: &LiveGrant) -> Result<(), AccessError> {
             NewEvent::new("system", "grant.reissue", Outcome::Ok)
                 .target(format!("grant:{}", g.grant_id))
                 .reason("the lease reached Vault's max_ttl before the grant's end")
-                .details(json!({"old_lease_id": old, "lease_id": creds.lease.id})),
+                .details(json!({"old_lease_id": old, "lease_id": lease.id})),
         )
         .await?;
     retry_revocations(state, g.grant_id).await?;

@@ -7,3 +7,4 @@ pub mod role;
 
 pub use error::{ApiError, ErrorBody, ErrorCode};
 pub use role::Role;
+pub mod gate;

@@ -48,6 +48,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub vault: VaultConfig,
     pub access: AccessConfig,
+    pub query: QueryConfig,
     /// Target databases people may request access to.
     #[serde(default)]
     pub databases: Vec<DatabaseConfig>,
@@ -85,6 +86,32 @@ pub struct DatabaseConfig {
     pub approver_roles: Vec<drawbridge_shared::Role>,
     pub default_duration_seconds: u64,
     pub max_duration_seconds: u64,
+    /// Gate switches: EXPLAIN of a SELECT, SHOW/DESCRIBE of its tables.
+    #[serde(default)]
+    pub allow_explain: bool,
+    #[serde(default)]
+    pub allow_show: bool,
+}
+
+impl DatabaseConfig {
+    pub fn gate_options(&self) -> drawbridge_shared::gate::GateOptions {
+        drawbridge_shared::gate::GateOptions {
+            allow_explain: self.allow_explain,
+            allow_show: self.allow_show,
+            schema: Some(self.schema.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Most rows a query returns; a request may ask for fewer, never more.
+    pub row_cap: u64,
+    /// The server stops a statement after this long (max_statement_time).
+    pub statement_timeout_ms: u64,
+    /// Rows per NDJSON line when streaming.
+    pub stream_batch_rows: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -345,6 +372,10 @@ max_body_bytes = 1048576
 allow_plaintext = true
 [vault]
 addr = "http://127.0.0.1:8200"
+[query]
+row_cap = 10000
+statement_timeout_ms = 30000
+stream_batch_rows = 500
 [access]
 pending_request_ttl_seconds = 86400
 reason_min_length = 10

@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod query;
 pub mod server;
 pub mod state;
 pub mod store;

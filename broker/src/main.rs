@@ -13,6 +13,7 @@ use drawbridge_broker::config::Config;
 use drawbridge_broker::{server, store};
 use drawbridge_shared::Role;
 use drawbridge_shared::api::audit::{AuditQuery, Outcome};
+use drawbridge_shared::gate::{self, GateOptions};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -55,6 +56,26 @@ enum Command {
     /// Verify and export the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The SQL gate.
+    #[command(subcommand)]
+    Gate(GateCommand),
+}
+
+#[derive(Subcommand)]
+enum GateCommand {
+    /// Read one statement from stdin; print {"allowed", "code", "reason"};
+    /// exit 0 when allowed, 1 when denied.
+    Check {
+        /// Apply this configured database's switches (EXPLAIN, SHOW) and schema.
+        #[arg(long)]
+        database: Option<String>,
+        /// Allow EXPLAIN of a SELECT.
+        #[arg(long)]
+        allow_explain: bool,
+        /// Allow SHOW TABLES / SHOW COLUMNS / DESCRIBE.
+        #[arg(long)]
+        allow_show: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -144,6 +165,20 @@ fn init_logging(format: LogFormat) {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let env: HashMap<String, String> = std::env::vars().collect();
+    // The gate needs no config unless a database is named.
+    if let Command::Gate(GateCommand::Check {
+        database: None,
+        allow_explain,
+        allow_show,
+    }) = &cli.command
+    {
+        let options = GateOptions {
+            allow_explain: *allow_explain,
+            allow_show: *allow_show,
+            schema: None,
+        };
+        return gate_check(&options);
+    }
     let config = Config::load(&cli.config, &env)?;
     match cli.command {
         Command::Serve => serve(config, &env).await,
@@ -154,7 +189,35 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User(cmd) => user_command(config, cmd).await,
         Command::Audit(cmd) => audit_command(config, cmd).await,
+        Command::Gate(GateCommand::Check {
+            database,
+            allow_explain,
+            allow_show,
+        }) => {
+            let name = database.unwrap_or_default();
+            let db = config
+                .database(&name)
+                .with_context(|| format!("no database {name:?} in the config"))?;
+            let mut options = db.gate_options();
+            options.allow_explain |= allow_explain;
+            options.allow_show |= allow_show;
+            gate_check(&options)
+        }
     }
+}
+
+fn gate_check(options: &GateOptions) -> Result<ExitCode> {
+    let mut sql = String::new();
+    std::io::stdin()
+        .read_to_string(&mut sql)
+        .context("reading the statement from stdin")?;
+    let verdict = gate::check(&sql, options);
+    println!("{}", serde_json::to_string(&verdict)?);
+    Ok(if verdict.allowed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn serve(config: Config, env: &HashMap<String, String>) -> Result<ExitCode> {

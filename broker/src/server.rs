@@ -96,6 +96,7 @@ pub async fn build_state(
         approle,
         live: Default::default(),
         reissue_lock: Default::default(),
+        queries: Default::default(),
     })
 }
 

@@ -19,4 +19,6 @@ pub struct AppState {
     pub live: LiveGrants,
     /// Serialises issuing fresh credentials for grants without live ones.
     pub reissue_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Queries in flight, for cancel.
+    pub queries: crate::query::RunningQueries,
 }

@@ -36,10 +36,18 @@ pub enum ErrorCode {
     RequestNotPending,
     GrantExpired,
     GrantRevoked,
+    /// The query was cancelled on the server (by its owner).
+    QueryCancelled,
+    /// The statement ran past the statement time limit and was stopped.
+    QueryTimeout,
     // 413
     PayloadTooLarge,
     // 415
     UnsupportedMediaType,
+    /// The SQL gate refused the statement (see `gate_code`).
+    GateDenied,
+    /// The database refused or failed the statement.
+    QueryFailed,
     // 429
     TooManyAttempts,
     // 500
@@ -51,7 +59,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 24] = {
+    pub const ALL: [ErrorCode; 28] = {
         use ErrorCode::*;
         [
             BadRequest,
@@ -71,6 +79,10 @@ impl ErrorCode {
             RequestNotPending,
             GrantExpired,
             GrantRevoked,
+            QueryCancelled,
+            QueryTimeout,
+            GateDenied,
+            QueryFailed,
             PayloadTooLarge,
             UnsupportedMediaType,
             TooManyAttempts,
@@ -91,7 +103,10 @@ impl ErrorCode {
             NotFound | UnknownDatabase => 404,
             MethodNotAllowed => 405,
             RequestTimeout => 408,
-            Conflict | DuplicateRequest | RequestNotPending | GrantExpired | GrantRevoked => 409,
+            Conflict | DuplicateRequest | RequestNotPending | GrantExpired | GrantRevoked
+            | QueryCancelled => 409,
+            QueryTimeout => 408,
+            GateDenied | QueryFailed => 422,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             TooManyAttempts => 429,
@@ -121,6 +136,10 @@ impl ErrorCode {
             RequestNotPending => "request_not_pending",
             GrantExpired => "grant_expired",
             GrantRevoked => "grant_revoked",
+            QueryCancelled => "query_cancelled",
+            QueryTimeout => "query_timeout",
+            GateDenied => "gate_denied",
+            QueryFailed => "query_failed",
             PayloadTooLarge => "payload_too_large",
             UnsupportedMediaType => "unsupported_media_type",
             TooManyAttempts => "too_many_attempts",
@@ -143,6 +162,9 @@ impl std::fmt::Display for ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// With `gate_denied`: which rule of the gate refused the statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_code: Option<crate::gate::DenyCode>,
 }
 
 /// The JSON body of every error answer.
@@ -158,6 +180,7 @@ impl ApiError {
             error: ErrorBody {
                 code,
                 message: message.into(),
+                gate_code: None,
             },
         }
     }

@@ -84,6 +84,10 @@ impl LiveGrants {
     }
 }
 
+/// The sql_mode every grant session is pinned to (see the gate).
+pub const SESSION_SQL_MODE: &str = "SET SESSION sql_mode = \
+     'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'";
+
 /// Opens a small pool for one grant with its Vault-issued credentials and
 /// proves it works by taking one connection.
 pub async fn connect(db: &DatabaseConfig, creds: &DbCredentials) -> Result<MySqlPool, sqlx::Error> {
@@ -95,6 +99,15 @@ pub async fn connect(db: &DatabaseConfig, creds: &DbCredentials) -> Result<MySql
         .database(&db.schema)
         .charset("utf8mb4");
     let pool = MySqlPoolOptions::new()
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // The gate reads SQL exactly as a session in this mode does:
+                // no ANSI_QUOTES, no NO_BACKSLASH_ESCAPES, utf8mb4.
+                sqlx::Executor::execute(&mut *conn, SESSION_SQL_MODE).await?;
+                sqlx::Executor::execute(&mut *conn, "SET NAMES utf8mb4").await?;
+                Ok(())
+            })
+        })
         .max_connections(4)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(5))

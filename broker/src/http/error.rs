@@ -12,6 +12,7 @@ use crate::auth::LoginError;
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
+    pub gate_code: Option<drawbridge_shared::gate::DenyCode>,
 }
 
 impl AppError {
@@ -19,6 +20,7 @@ impl AppError {
         Self {
             code,
             message: message.into(),
+            gate_code: None,
         }
     }
 
@@ -35,7 +37,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(ApiError::new(self.code, self.message))).into_response()
+        let mut body = ApiError::new(self.code, self.message);
+        body.error.gate_code = self.gate_code;
+        (status, axum::Json(body)).into_response()
     }
 }
 
@@ -97,6 +101,29 @@ impl From<AccessError> for AppError {
             AccessError::GrantEnded(GrantState::Revoked) => ErrorCode::GrantRevoked,
             AccessError::GrantEnded(_) => ErrorCode::GrantExpired,
             AccessError::Database(_) => ErrorCode::DatabaseUnavailable,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<crate::query::QueryError> for AppError {
+    fn from(e: crate::query::QueryError) -> Self {
+        use crate::query::QueryError as Q;
+        let code = match e {
+            Q::Access(a) => return a.into(),
+            Q::Store(s) => return s.into(),
+            Q::Audit(a) => return a.into(),
+            Q::Gate(ref v) => {
+                let mut err = Self::new(ErrorCode::GateDenied, e.to_string());
+                err.gate_code = v.code;
+                return err;
+            }
+            Q::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            Q::DuplicateId => ErrorCode::Conflict,
+            Q::NotFound => ErrorCode::NotFound,
+            Q::Cancelled => ErrorCode::QueryCancelled,
+            Q::Timeout(_) => ErrorCode::QueryTimeout,
+            Q::Failed(_) => ErrorCode::QueryFailed,
         };
         Self::new(code, e.to_string())
     }

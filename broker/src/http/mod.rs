@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 mod grants;
 mod ops;
+mod queries;
 
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::router())
         .merge(access::router())
         .merge(grants::router())
+        .merge(queries::router())
         .split_for_parts()
 }
 

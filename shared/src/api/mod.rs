@@ -4,3 +4,4 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod query;

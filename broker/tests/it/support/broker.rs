@@ -36,6 +36,10 @@ client_ca = ""
 allow_plaintext = true
 [vault]
 addr = "{vault_addr}"
+[query]
+row_cap = 10000
+statement_timeout_ms = 30000
+stream_batch_rows = 500
 [access]
 pending_request_ttl_seconds = 3600
 reason_min_length = 10

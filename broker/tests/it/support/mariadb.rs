@@ -67,6 +67,15 @@ impl TestDatabase {
 }
 
 impl TestDatabase {
+    /// Runs setup SQL in this database as the ops account.
+    pub async fn exec(&self, sql: &str) {
+        let sql = sql.replace("{db}", &self.name);
+        sqlx::raw_sql(&sql)
+            .execute(&self.ops)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// How many MariaDB users exist whose names start with `prefix`.
     pub async fn users_like(&self, prefix: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM mysql.user WHERE user LIKE CONCAT(?, '%')")

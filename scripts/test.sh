@@ -41,6 +41,14 @@ if ! scripts/services.sh; then
 fi
 RESULTS+=("PASS  services")
 
+# The end-to-end runs drive the real TUI in tmux.
+if ! command -v tmux >/dev/null 2>&1; then
+  step "install tmux for the end-to-end runs"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null ||
+    { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; } ||
+    { RESULTS+=("FAIL  install tmux (apt-get)"); FAILED=1; }
+fi
+
 run_check "cargo fmt --check" cargo fmt --all -- --check
 run_check "cargo clippy -D warnings" cargo clippy --workspace --all-targets --quiet -- -D warnings
 # Integration tests mostly wait on Vault and MariaDB: run more of them at once than there are cores.

@@ -1,15 +1,25 @@
 //! `drawbridge`: the terminal client of the Drawbridge broker.
-//!
-//! This first version connects, checks the broker's health and logs in; the
-//! full-screen panes (access, query, results) build on it.
 
-use std::process::ExitCode;
+mod app;
+mod client;
+mod keys;
+mod results;
+mod ui;
+#[cfg(test)]
+mod ui_tests;
 
-use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use clap::Parser;
-use drawbridge_shared::ApiError;
-use drawbridge_shared::api::auth::{LoginRequest, LoginResponse};
-use drawbridge_shared::api::health::HealthResponse;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::app::{Action, App};
+use crate::client::{Client, TlsFiles};
 
 #[derive(Parser)]
 #[command(
@@ -18,69 +28,122 @@ use drawbridge_shared::api::health::HealthResponse;
     about = "Just-in-time, read-only database access"
 )]
 struct Cli {
-    /// Broker URL, e.g. https://drawbridge.internal:7070
+    /// Broker URL, e.g. https://drawbridge.internal:7070 (or DRAWBRIDGE_BROKER, or tui.toml).
     #[arg(long, env = "DRAWBRIDGE_BROKER")]
-    broker: String,
+    broker: Option<String>,
     /// User name to log in as (default: $USER).
-    #[arg(long, env = "USER")]
-    user: String,
+    #[arg(long)]
+    user: Option<String>,
+    /// CA certificate (PEM) the broker's certificate is signed by.
+    #[arg(long)]
+    ca_cert: Option<String>,
+    /// Client certificate (PEM) for an mTLS broker.
+    #[arg(long)]
+    client_cert: Option<String>,
+    /// Client key (PEM) for an mTLS broker.
+    #[arg(long)]
+    client_key: Option<String>,
 }
 
-fn user_agent() -> String {
-    format!("drawbridge-tui/{}", env!("CARGO_PKG_VERSION"))
+/// `~/.config/drawbridge/tui.toml` (XDG): defaults for the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    broker: Option<String>,
+    user: Option<String>,
+    ca_cert: Option<String>,
+    client_cert: Option<String>,
+    client_key: Option<String>,
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
-        Ok(()) => ExitCode::SUCCESS,
+fn config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("drawbridge/tui.toml"))
+}
+
+fn load_file_config() -> Result<FileConfig> {
+    match config_path() {
+        Some(path) if path.exists() => {
+            let text = std::fs::read_to_string(&path)?;
+            toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+        }
+        _ => Ok(FileConfig::default()),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("drawbridge: {e:#}");
-            ExitCode::FAILURE
+            std::process::ExitCode::FAILURE
         }
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
-    let base = cli.broker.trim_end_matches('/');
-    let http = reqwest::Client::builder()
-        .user_agent(user_agent())
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    let file = load_file_config()?;
+    let broker = cli.broker.or(file.broker).context(
+        "no broker: pass --broker URL, set DRAWBRIDGE_BROKER, or put broker = \"…\" in tui.toml",
+    )?;
+    let user = cli
+        .user
+        .or(file.user)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_default();
+    let tls = TlsFiles {
+        ca_cert: cli.ca_cert.or(file.ca_cert),
+        client_cert: cli.client_cert.or(file.client_cert),
+        client_key: cli.client_key.or(file.client_key),
+    };
+    ui::set_color(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
         .build()?;
-    let health: HealthResponse = http
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the broker at {base}"))?
-        .json()
-        .await?;
-    println!(
-        "broker {base}: {} (version {})",
-        health.status, health.version
-    );
-    let password = rpassword::prompt_password(format!("Password for {}: ", cli.user))?;
-    let mut request = http
-        .post(format!("{base}/v1/auth/login"))
-        .json(&LoginRequest {
-            username: cli.user.clone(),
-            password,
-        });
-    if let Ok(ssh) = std::env::var("SSH_CLIENT") {
-        if let Some(origin) = ssh.split_whitespace().next() {
-            request = request.header("x-drawbridge-origin", origin);
+    runtime.block_on(async {
+        let client = Client::new(&broker, &tls)?;
+        // ratatui::init restores the terminal on panic too.
+        let mut terminal = ratatui::init();
+        let result = event_loop(&mut terminal, client, &user).await;
+        ratatui::restore();
+        result
+    })
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    client: Client,
+    user: &str,
+) -> Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut app = App::new(client, tx, user);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        terminal.draw(|f| ui::draw(f, &mut app))?;
+        let action = tokio::select! {
+            Some(event) = events.next() => match event? {
+                Event::Key(key) if key.kind != KeyEventKind::Release => Action::Key(key),
+                Event::Resize(_, _) => Action::Tick,
+                _ => continue,
+            },
+            Some(action) = rx.recv() => action,
+            _ = tick.tick() => Action::Tick,
+        };
+        app.update(action);
+        // Apply whatever else has already arrived before drawing again.
+        while let Ok(more) = rx.try_recv() {
+            app.update(more);
+        }
+        if app.quit {
+            if app.me.is_some() {
+                let _ = tokio::time::timeout(Duration::from_secs(2), app.client.logout()).await;
+            }
+            return Ok(());
         }
     }
-    let response = request.send().await?;
-    if !response.status().is_success() {
-        let error: ApiError = response.json().await?;
-        bail!("{} ({})", error.error.message, error.error.code);
-    }
-    let login: LoginResponse = response.json().await?;
-    let roles: Vec<_> = login.user.roles.iter().map(|r| r.as_str()).collect();
-    println!(
-        "logged in as {} ({}); session until {}",
-        login.user.name,
-        roles.join(", "),
-        login.expires_at
-    );
-    Ok(())
 }

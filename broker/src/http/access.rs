@@ -49,6 +49,8 @@ async fn databases(State(state): State<AppState>, auth: Auth) -> axum::Json<Vec<
                 default_duration_seconds: db.default_duration_seconds,
                 max_duration_seconds: db.max_duration_seconds,
                 can_approve: requests::may_approve(p, db),
+                allow_explain: db.allow_explain,
+                allow_show: db.allow_show,
             })
             .collect()
     };

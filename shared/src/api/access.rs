@@ -26,6 +26,12 @@ pub struct DatabaseInfo {
     pub max_duration_seconds: u64,
     /// Whether the caller may approve other people's requests for it.
     pub can_approve: bool,
+    /// The gate lets EXPLAIN of a SELECT through for this database.
+    #[serde(default)]
+    pub allow_explain: bool,
+    /// The gate lets SHOW/DESCRIBE of its tables through.
+    #[serde(default)]
+    pub allow_show: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

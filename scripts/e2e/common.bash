@@ -50,8 +50,10 @@ api_login() {
 }
 
 # Runs the TUI in a detached tmux session of a fixed size.
+# Its config and history live in the run's temp dir, not the user's.
 start_tui() {
-  tmux new-session -d -s "$E2E_SESSION" -x 120 -y 36 "$TUI --broker $BROKER_URL --user $1"
+  tmux new-session -d -s "$E2E_SESSION" -x 120 -y 36 \
+    "XDG_DATA_HOME=$E2E_TMP/data XDG_CONFIG_HOME=$E2E_TMP/config $TUI --broker $BROKER_URL --user $1"
 }
 
 screen() { tmux capture-pane -p -t "$E2E_SESSION" 2>/dev/null || true; }

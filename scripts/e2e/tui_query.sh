@@ -54,6 +54,17 @@ keys F5
 expect_screen "gate_denied"
 refute_screen "Results — 0 rows"
 
+step "history brings the SELECT back; the schema browser lists the tables"
+keys C-Up
+expect_screen "DELETE FROM orders"
+keys C-Up
+expect_screen "SELECT id, status, total FROM orders WHERE id <= 3 ORDER BY id"
+keys F7
+expect_screen "Schema — Enter inserts the name"
+expect_screen "order_items"
+keys Escape
+refute_screen "Schema — Enter inserts the name"
+
 step "quit"
 keys C-q
 sleep 0.5

@@ -10,13 +10,15 @@ use drawbridge_shared::api::access::{
     AccessRequest, DatabaseInfo, Grant, GrantState, RequestState,
 };
 use drawbridge_shared::api::auth::LoginResponse;
-use drawbridge_shared::api::query::{QueryRequest, QueryResult};
+use drawbridge_shared::api::query::{QueryRequest, QueryResult, SchemaResponse};
 use drawbridge_shared::gate::{self, GateOptions, Verdict};
 use tokio::sync::mpsc;
 use tui_textarea::TextArea;
 use uuid::Uuid;
 
 use crate::client::{Client, ClientError};
+use crate::export;
+use crate::history::History;
 use crate::keys::{self, Intent};
 use crate::results::ResultsView;
 
@@ -45,6 +47,7 @@ pub enum Action {
         query_id: Uuid,
         result: Result<QueryResult, ClientError>,
     },
+    SchemaLoaded(Result<SchemaResponse, ClientError>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -90,6 +93,41 @@ pub struct RequestForm {
     pub preset: usize,
 }
 
+/// Approve (optionally shorter) or deny someone's request, with a comment.
+pub struct DecisionForm {
+    pub request: AccessRequest,
+    pub approve: bool,
+    pub comment: TextArea<'static>,
+    /// 0: as requested; i > 0: the i-th preset shorter than requested.
+    pub preset: usize,
+}
+
+impl DecisionForm {
+    /// Durations the approver may choose: as requested, or shorter presets.
+    pub fn options(&self) -> Vec<(Option<u64>, String)> {
+        let mut v = vec![(
+            None,
+            format!(
+                "as requested ({})",
+                fmt_duration(self.request.duration_seconds as i64)
+            ),
+        )];
+        v.extend(
+            DURATION_PRESETS
+                .iter()
+                .filter(|(s, _)| *s < self.request.duration_seconds)
+                .map(|(s, l)| (Some(*s), (*l).to_owned())),
+        );
+        v
+    }
+}
+
+/// Names of the grant's tables and columns, to insert into the editor.
+pub struct SchemaPicker {
+    pub items: Vec<String>,
+    pub selected: usize,
+}
+
 pub struct Running {
     pub query_id: Uuid,
     pub started: Instant,
@@ -126,6 +164,11 @@ pub struct App {
     pub query: QueryState,
     pub toast: Option<Toast>,
     pub ticks: u64,
+    pub decision: Option<DecisionForm>,
+    pub schema: Option<SchemaPicker>,
+    /// A row shown whole (JSON pretty-printed) until a key is pressed.
+    pub viewer: Option<String>,
+    pub history: History,
     refresh_seq: u64,
     last_refresh: Option<Instant>,
 }
@@ -144,6 +187,11 @@ impl App {
         password.set_mask_char('•');
         let mut editor = TextArea::new(vec!["SELECT ".to_owned()]);
         editor.move_cursor(tui_textarea::CursorMove::End);
+        // SQL keywords stand out (tui-textarea's match highlighting).
+        let _ = editor.set_search_pattern(SQL_KEYWORDS);
+        editor.set_search_style(
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+        );
         let verdict = gate::check("SELECT ", &GateOptions::default());
         Self {
             client,
@@ -179,6 +227,10 @@ impl App {
             },
             toast: None,
             ticks: 0,
+            decision: None,
+            schema: None,
+            viewer: None,
+            history: History::load(crate::history::default_path()),
             refresh_seq: 0,
             last_refresh: None,
         }
@@ -207,7 +259,8 @@ impl App {
     pub fn bindings(&self) -> &'static [keys::Binding] {
         match self.pane {
             Pane::Login => keys::LOGIN,
-            Pane::Access if self.form.is_some() => keys::REQUEST_FORM,
+            Pane::Access if self.form.is_some() || self.decision.is_some() => keys::REQUEST_FORM,
+            Pane::Query if self.schema.is_some() => keys::SCHEMA,
             Pane::Access => keys::ACCESS,
             Pane::Query if self.query.results_focused => keys::RESULTS,
             Pane::Query => keys::QUERY,
@@ -259,6 +312,19 @@ impl App {
                 }
                 self.refresh();
             }
+            Action::SchemaLoaded(Ok(schema)) => {
+                let mut items = Vec::new();
+                for t in schema.tables {
+                    items.push(t.name.clone());
+                    items.extend(
+                        t.columns
+                            .iter()
+                            .map(|c| format!("{}.{}  {}", t.name, c.name, c.type_name)),
+                    );
+                }
+                self.schema = Some(SchemaPicker { items, selected: 0 });
+            }
+            Action::SchemaLoaded(Err(e)) => self.error(&e),
             Action::QueryDone { query_id, result } => {
                 if self
                     .query
@@ -399,8 +465,9 @@ impl App {
     }
 
     fn on_key(&mut self, key: KeyEvent) {
-        if self.help {
+        if self.help || self.viewer.is_some() {
             self.help = false;
+            self.viewer = None;
             return;
         }
         if self.pane != Pane::Login
@@ -490,6 +557,33 @@ impl App {
             }
             return;
         }
+        if let Some(d) = self.decision.as_mut() {
+            match keys::lookup(keys::REQUEST_FORM, &key) {
+                Some(Intent::Close) => self.decision = None,
+                Some(Intent::NextPreset) if d.approve => {
+                    d.preset = (d.preset + 1).min(d.options().len() - 1)
+                }
+                Some(Intent::PrevPreset) if d.approve => d.preset = d.preset.saturating_sub(1),
+                Some(Intent::Submit) => {
+                    let (id, approve) = (d.request.id, d.approve);
+                    let comment =
+                        Some(d.comment.lines().join(" ")).filter(|c| !c.trim().is_empty());
+                    let duration = d.options()[d.preset].0;
+                    self.decision = None;
+                    self.spawn(move |c| async move {
+                        let result = c.decide(id, approve, comment, duration).await.map(drop);
+                        Action::Done {
+                            what: if approve { "Approved" } else { "Denied" },
+                            result,
+                        }
+                    });
+                }
+                _ => {
+                    d.comment.input(key);
+                }
+            }
+            return;
+        }
         let section = self.section as usize;
         let len = [
             self.access.databases.len(),
@@ -523,13 +617,12 @@ impl App {
             }
             Some(intent @ (Intent::Approve | Intent::Deny)) => {
                 if let Some(r) = self.access.pending.get(self.selected[2]) {
-                    let (id, approve) = (r.id, intent == Intent::Approve);
-                    self.spawn(move |c| async move {
-                        let result = c.decide(id, approve, None).await.map(drop);
-                        Action::Done {
-                            what: if approve { "Approved" } else { "Denied" },
-                            result,
-                        }
+                    self.section = Section::Pending;
+                    self.decision = Some(DecisionForm {
+                        request: r.clone(),
+                        approve: intent == Intent::Approve,
+                        comment: line_input("", "comment (optional)"),
+                        preset: 0,
                     });
                 }
             }
@@ -556,12 +649,62 @@ impl App {
     }
 
     fn query_key(&mut self, key: KeyEvent) {
+        if let Some(picker) = self.schema.as_mut() {
+            match keys::lookup(keys::SCHEMA, &key) {
+                Some(Intent::Down) => {
+                    picker.selected =
+                        (picker.selected + 1).min(picker.items.len().saturating_sub(1))
+                }
+                Some(Intent::Up) => picker.selected = picker.selected.saturating_sub(1),
+                Some(Intent::Submit) => {
+                    // `orders.total  decimal(12,2)` inserts `total`; a table its name.
+                    let entry = picker
+                        .items
+                        .get(picker.selected)
+                        .cloned()
+                        .unwrap_or_default();
+                    let name = entry
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .rsplit('.')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned();
+                    self.schema = None;
+                    self.query.editor.insert_str(name);
+                    self.recheck();
+                }
+                Some(Intent::Close) => self.schema = None,
+                _ => {}
+            }
+            return;
+        }
         let table = if self.query.results_focused {
             keys::RESULTS
         } else {
             keys::QUERY
         };
         match keys::lookup(table, &key) {
+            Some(intent @ (Intent::HistoryPrev | Intent::HistoryNext)) => {
+                if let Some(db) = self.current_grant().map(|g| g.database.clone())
+                    && let Some(sql) = self.history.step(&db, intent == Intent::HistoryPrev)
+                {
+                    self.set_editor(&sql);
+                }
+            }
+            Some(Intent::Schema) => {
+                if let Some(id) = self.current_grant().map(|g| g.id) {
+                    self.spawn(move |c| async move { Action::SchemaLoaded(c.schema(id).await) });
+                }
+            }
+            Some(
+                intent @ (Intent::ViewRow
+                | Intent::CopyCell
+                | Intent::CopyRow
+                | Intent::ExportCsv
+                | Intent::ExportJson),
+            ) => self.results_action(intent),
             Some(Intent::Run) => self.run_query(),
             Some(Intent::Cancel) => self.cancel_query(),
             Some(Intent::NextGrant) => {
@@ -590,6 +733,67 @@ impl App {
         }
     }
 
+    fn set_editor(&mut self, sql: &str) {
+        let mut editor = TextArea::new(sql.lines().map(str::to_owned).collect());
+        let _ = editor.set_search_pattern(SQL_KEYWORDS);
+        editor.set_search_style(
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+        );
+        editor.move_cursor(tui_textarea::CursorMove::Bottom);
+        editor.move_cursor(tui_textarea::CursorMove::End);
+        self.query.editor = editor;
+        self.recheck();
+    }
+
+    fn results_action(&mut self, intent: Intent) {
+        let Some(view) = self.query.results.as_ref() else {
+            return;
+        };
+        let row = view.result.rows.get(view.row).cloned().unwrap_or_default();
+        match intent {
+            Intent::ViewRow => {
+                let text = view
+                    .result
+                    .columns
+                    .iter()
+                    .zip(&row)
+                    .map(|(c, v)| {
+                        let value = match v {
+                            serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
+                                serde_json::to_string_pretty(v).unwrap_or_default()
+                            }
+                            serde_json::Value::Null => "∅ (NULL)".to_owned(),
+                            other => export::cell(other),
+                        };
+                        format!("{}: {value}", c.name)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                self.viewer = Some(text);
+            }
+            Intent::CopyCell => {
+                let cell = row.get(view.col).map(export::cell).unwrap_or_default();
+                export::copy(&cell);
+                self.toast("Cell copied (OSC 52)", false);
+            }
+            Intent::CopyRow => {
+                export::copy(&export::row(&row));
+                self.toast("Row copied (OSC 52)", false);
+            }
+            Intent::ExportCsv | Intent::ExportJson => {
+                let db = self
+                    .current_grant()
+                    .map(|g| g.database.clone())
+                    .unwrap_or_else(|| "query".into());
+                match export::to_file(&view.result, &db, intent == Intent::ExportJson) {
+                    Ok(path) => self.toast(format!("Saved {}", path.display()), false),
+                    Err(e) => self.toast(format!("Cannot save: {e}"), true),
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The local gate's verdict on the editor's text, with the grant's switches.
     fn recheck(&mut self) {
         let sql = self.query.editor.lines().join("\n");
@@ -614,6 +818,9 @@ impl App {
             return;
         };
         let sql = self.query.editor.lines().join("\n");
+        if let Some(db) = self.current_grant().map(|g| g.database.clone()) {
+            self.history.push(&db, &sql);
+        }
         let query_id = Uuid::now_v7();
         self.query.running = Some(Running {
             query_id,
@@ -646,6 +853,8 @@ impl App {
         }
     }
 }
+
+const SQL_KEYWORDS: &str = r"(?i)\b(select|from|where|join|left|right|inner|outer|cross|on|using|group|by|order|having|limit|offset|union|all|intersect|except|with|recursive|as|and|or|not|in|is|null|like|between|case|when|then|else|end|distinct|asc|desc|over|partition|window|exists|explain|show|describe)\b";
 
 /// Seconds until `t`, never negative.
 pub fn seconds_until(t: DateTime<Utc>) -> i64 {

@@ -8,7 +8,7 @@ use drawbridge_shared::api::access::{
     AccessRequest, CreateAccessRequest, DatabaseInfo, DecisionRequest, Grant,
 };
 use drawbridge_shared::api::auth::{LoginRequest, LoginResponse};
-use drawbridge_shared::api::query::{QueryRequest, QueryResult};
+use drawbridge_shared::api::query::{QueryRequest, QueryResult, SchemaResponse};
 use reqwest::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -195,16 +195,21 @@ impl Client {
         id: Uuid,
         approve: bool,
         comment: Option<String>,
+        duration_seconds: Option<u64>,
     ) -> Result<AccessRequest, ClientError> {
         let verb = if approve { "approve" } else { "deny" };
         self.post(
             &format!("/v1/access-requests/{id}/{verb}"),
             &DecisionRequest {
                 comment,
-                duration_seconds: None,
+                duration_seconds,
             },
         )
         .await
+    }
+
+    pub async fn schema(&self, grant: Uuid) -> Result<SchemaResponse, ClientError> {
+        self.get(&format!("/v1/grants/{grant}/schema")).await
     }
 
     pub async fn revoke(&self, grant: Uuid) -> Result<Grant, ClientError> {

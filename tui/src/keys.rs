@@ -30,7 +30,15 @@ pub enum Intent {
     Cancel,
     NextGrant,
     ToggleFocus,
+    HistoryPrev,
+    HistoryNext,
+    Schema,
     // results
+    ViewRow,
+    CopyCell,
+    CopyRow,
+    ExportCsv,
+    ExportJson,
     Left,
     Right,
     PageUp,
@@ -127,6 +135,31 @@ pub const QUERY: &[Binding] = &[
     ),
     bind!("F4", "next grant", NextGrant, [(KeyCode::F(4), NONE)]),
     bind!("F6", "editor/results", ToggleFocus, [(KeyCode::F(6), NONE)]),
+    bind!("F7", "schema", Schema, [(KeyCode::F(7), NONE)]),
+    bind!("^↑↓", "history", HistoryPrev, [(KeyCode::Up, CTRL)]),
+    bind!("", "", HistoryNext, [(KeyCode::Down, CTRL)]),
+];
+
+pub const SCHEMA: &[Binding] = &[
+    bind!(
+        "↑↓",
+        "move",
+        Down,
+        [(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)]
+    ),
+    bind!(
+        "",
+        "",
+        Up,
+        [(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)]
+    ),
+    bind!("Enter", "insert name", Submit, [(KeyCode::Enter, NONE)]),
+    bind!(
+        "Esc",
+        "close",
+        Close,
+        [(KeyCode::Esc, NONE), (KeyCode::F(7), NONE)]
+    ),
 ];
 
 pub const RESULTS: &[Binding] = &[
@@ -171,6 +204,31 @@ pub const RESULTS: &[Binding] = &[
             (KeyCode::Char('G'), NONE),
             (KeyCode::End, NONE)
         ]
+    ),
+    bind!("Enter", "view row", ViewRow, [(KeyCode::Enter, NONE)]),
+    bind!(
+        "y/Y",
+        "copy cell/row",
+        CopyCell,
+        [(KeyCode::Char('y'), NONE)]
+    ),
+    bind!(
+        "",
+        "",
+        CopyRow,
+        [(KeyCode::Char('Y'), SHIFT), (KeyCode::Char('Y'), NONE)]
+    ),
+    bind!(
+        "e/E",
+        "export CSV/JSON",
+        ExportCsv,
+        [(KeyCode::Char('e'), NONE)]
+    ),
+    bind!(
+        "",
+        "",
+        ExportJson,
+        [(KeyCode::Char('E'), SHIFT), (KeyCode::Char('E'), NONE)]
     ),
     bind!(
         "0/$",
@@ -257,7 +315,7 @@ mod tests {
 
     #[test]
     fn every_intent_with_a_label_has_a_description() {
-        for table in [GLOBAL, LOGIN, ACCESS, REQUEST_FORM, QUERY, RESULTS] {
+        for table in [GLOBAL, LOGIN, ACCESS, REQUEST_FORM, QUERY, RESULTS, SCHEMA] {
             for (label, desc) in hints(table) {
                 assert!(!desc.is_empty(), "{label}");
             }

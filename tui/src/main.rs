@@ -2,6 +2,8 @@
 
 mod app;
 mod client;
+mod export;
+mod history;
 mod keys;
 mod results;
 mod ui;

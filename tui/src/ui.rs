@@ -57,6 +57,26 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     if app.form.is_some() && app.pane == Pane::Access {
         draw_form(f, app, main);
     }
+    if app.decision.is_some() && app.pane == Pane::Access {
+        draw_decision(f, app, main);
+    }
+    if app.pane == Pane::Query {
+        draw_schema(f, app, main);
+    }
+    if let Some(text) = &app.viewer {
+        let outer = centered(
+            main,
+            main.width.saturating_sub(8),
+            main.height.saturating_sub(2),
+        );
+        f.render_widget(Clear, outer);
+        f.render_widget(
+            Paragraph::new(text.as_str())
+                .wrap(Wrap { trim: false })
+                .block(boxed("Row — any key closes", true)),
+            outer,
+        );
+    }
     if app.help {
         draw_help(f, app, main);
     }
@@ -346,6 +366,73 @@ fn draw_form(f: &mut Frame, app: &mut App, area: Rect) {
         spans.push(Span::styled(format!(" {label} "), style));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), duration);
+}
+
+fn draw_decision(f: &mut Frame, app: &mut App, area: Rect) {
+    let Some(d) = app.decision.as_mut() else {
+        return;
+    };
+    let verb = if d.approve { "Approve" } else { "Deny" };
+    let outer = centered(area, 72, if d.approve { 11 } else { 9 });
+    f.render_widget(Clear, outer);
+    let title = format!(
+        "{verb} {}'s request for {}",
+        d.request.requester, d.request.database
+    );
+    f.render_widget(boxed(&title, true), outer);
+    let inner = outer.inner(ratatui::layout::Margin {
+        horizontal: 2,
+        vertical: 1,
+    });
+    let [reason, comment, duration] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(3),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    f.render_widget(
+        Paragraph::new(format!("Reason: {}", d.request.reason)).wrap(Wrap { trim: true }),
+        reason,
+    );
+    d.comment.set_block(boxed("Comment", true));
+    f.render_widget(&d.comment, comment);
+    if d.approve {
+        let mut spans = vec![Span::raw("Duration: ")];
+        for (i, (_, label)) in d.options().iter().enumerate() {
+            let style = if i == d.preset {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default()
+            };
+            spans.push(Span::styled(format!(" {label} "), style));
+        }
+        f.render_widget(
+            Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }),
+            duration,
+        );
+    }
+}
+
+fn draw_schema(f: &mut Frame, app: &App, area: Rect) {
+    let Some(picker) = &app.schema else { return };
+    let outer = centered(area, 60, area.height.saturating_sub(4));
+    f.render_widget(Clear, outer);
+    let items: Vec<ListItem> = picker
+        .items
+        .iter()
+        .map(|i| {
+            if i.contains('.') {
+                ListItem::new(format!("  {i}"))
+            } else {
+                ListItem::new(Span::styled(i.clone(), bold()))
+            }
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(picker.selected));
+    let list = List::new(items)
+        .block(boxed("Schema — Enter inserts the name", true))
+        .highlight_style(Style::default().add_modifier(Modifier::REVERSED));
+    f.render_stateful_widget(list, outer, &mut state);
 }
 
 fn draw_query(f: &mut Frame, app: &mut App, area: Rect) {

@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::app::{Action, App, Pane, RequestForm, Running};
+use crate::app::{Action, App, DecisionForm, Pane, RequestForm, Running, SchemaPicker};
 use crate::client::{Client, TlsFiles};
 use crate::results::ResultsView;
 
@@ -232,4 +232,23 @@ fn a_big_result_draws_only_what_fits() {
         !screen.contains("row 0 "),
         "only the rows in view are drawn"
     );
+}
+
+#[test]
+fn popups_decision_schema_and_row_viewer() {
+    let mut a = app("bob");
+    logged_in(&mut a, vec![Role::User, Role::Approver]);
+    with_grant(&mut a);
+    let mut req = request("shop", "dave", RequestState::Pending, None);
+    req.duration_seconds = 4 * 3600;
+    a.access.pending = vec![req.clone()];
+    a.decision = Some(DecisionForm { request: req, approve: true, comment: tui_textarea::TextArea::new(vec!["ok for OPS-42".into()]), preset: 1 });
+    insta::assert_snapshot!("decision_approve", render(&mut a, 90, 24));
+    a.decision = None;
+    a.pane = Pane::Query;
+    a.schema = Some(SchemaPicker { items: vec!["orders".into(), "orders.id  int(10) unsigned".into(), "orders.total  decimal(12,2)".into()], selected: 2 });
+    insta::assert_snapshot!("schema_picker", render(&mut a, 80, 24));
+    a.schema = None;
+    a.viewer = Some("id: 1\nshipping: {\n  \"method\": \"express\"\n}\nnote: ∅ (NULL)".into());
+    insta::assert_snapshot!("row_viewer", render(&mut a, 80, 24));
 }

@@ -242,11 +242,23 @@ fn popups_decision_schema_and_row_viewer() {
     let mut req = request("shop", "dave", RequestState::Pending, None);
     req.duration_seconds = 4 * 3600;
     a.access.pending = vec![req.clone()];
-    a.decision = Some(DecisionForm { request: req, approve: true, comment: tui_textarea::TextArea::new(vec!["ok for OPS-42".into()]), preset: 1 });
+    a.decision = Some(DecisionForm {
+        request: req,
+        approve: true,
+        comment: tui_textarea::TextArea::new(vec!["ok for OPS-42".into()]),
+        preset: 1,
+    });
     insta::assert_snapshot!("decision_approve", render(&mut a, 90, 24));
     a.decision = None;
     a.pane = Pane::Query;
-    a.schema = Some(SchemaPicker { items: vec!["orders".into(), "orders.id  int(10) unsigned".into(), "orders.total  decimal(12,2)".into()], selected: 2 });
+    a.schema = Some(SchemaPicker {
+        items: vec![
+            "orders".into(),
+            "orders.id  int(10) unsigned".into(),
+            "orders.total  decimal(12,2)".into(),
+        ],
+        selected: 2,
+    });
     insta::assert_snapshot!("schema_picker", render(&mut a, 80, 24));
     a.schema = None;
     a.viewer = Some("id: 1\nshipping: {\n  \"method\": \"express\"\n}\nnote: ∅ (NULL)".into());

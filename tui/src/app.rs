@@ -48,6 +48,8 @@ pub enum Action {
         result: Result<QueryResult, ClientError>,
     },
     SchemaLoaded(Result<SchemaResponse, ClientError>),
+    /// Mouse wheel (with --mouse): true scrolls down.
+    Scroll(bool),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -141,6 +143,8 @@ pub struct QueryState {
     pub results: Option<ResultsView>,
     pub error: Option<String>,
     pub results_focused: bool,
+    /// Set by typing; the gate re-checks once this is older than the debounce.
+    pub edited_at: Option<Instant>,
 }
 
 pub struct Toast {
@@ -224,6 +228,7 @@ impl App {
                 results: None,
                 error: None,
                 results_focused: false,
+                edited_at: None,
             },
             toast: None,
             ticks: 0,
@@ -312,6 +317,13 @@ impl App {
                 }
                 self.refresh();
             }
+            Action::Scroll(down) => {
+                if self.pane == Pane::Query
+                    && let Some(r) = self.query.results.as_mut()
+                {
+                    r.scroll(if down { Intent::Down } else { Intent::Up });
+                }
+            }
             Action::SchemaLoaded(Ok(schema)) => {
                 let mut items = Vec::new();
                 for t in schema.tables {
@@ -359,6 +371,14 @@ impl App {
 
     fn on_tick(&mut self) {
         self.ticks += 1;
+        if self
+            .query
+            .edited_at
+            .is_some_and(|t| t.elapsed() >= GATE_DEBOUNCE)
+        {
+            self.query.edited_at = None;
+            self.recheck();
+        }
         if self
             .toast
             .as_ref()
@@ -728,7 +748,10 @@ impl App {
                     r.scroll(intent);
                 }
             }
-            None if !self.query.results_focused && self.query.editor.input(key) => self.recheck(),
+            // The gate runs once typing pauses (debounced on ticks), not per key.
+            None if !self.query.results_focused && self.query.editor.input(key) => {
+                self.query.edited_at = Some(Instant::now())
+            }
             None => {}
         }
     }
@@ -854,6 +877,9 @@ impl App {
     }
 }
 
+/// How long typing must pause before the editor's text is checked again.
+pub const GATE_DEBOUNCE: Duration = Duration::from_millis(150);
+
 const SQL_KEYWORDS: &str = r"(?i)\b(select|from|where|join|left|right|inner|outer|cross|on|using|group|by|order|having|limit|offset|union|all|intersect|except|with|recursive|as|and|or|not|in|is|null|like|between|case|when|then|else|end|distinct|asc|desc|over|partition|window|exists|explain|show|describe)\b";
 
 /// Seconds until `t`, never negative.
@@ -866,5 +892,72 @@ pub fn fmt_duration(seconds: i64) -> String {
         s if s >= 3600 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
         s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
         s => format!("{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn app() -> App {
+        let client =
+            Client::new("http://127.0.0.1:9", &crate::client::TlsFiles::default()).unwrap();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut a = App::new(client, tx, "alice");
+        a.pane = Pane::Query;
+        a
+    }
+
+    #[test]
+    fn the_live_verdict_is_debounced_and_follows_the_text() {
+        let mut a = app();
+        assert!(!a.query.verdict.allowed, "'SELECT ' alone does not parse");
+        a.update(Action::Key(KeyEvent::new(
+            KeyCode::Char('1'),
+            KeyModifiers::NONE,
+        )));
+        assert!(!a.query.verdict.allowed, "not re-checked on every key");
+        a.update(Action::Tick);
+        assert!(!a.query.verdict.allowed, "not before the pause");
+        a.query.edited_at = Some(Instant::now() - GATE_DEBOUNCE);
+        a.update(Action::Tick);
+        assert!(
+            a.query.verdict.allowed,
+            "SELECT 1 once typing paused: {:?}",
+            a.query.verdict
+        );
+    }
+
+    #[test]
+    fn a_stale_query_answer_is_ignored() {
+        let mut a = app();
+        let current = Uuid::now_v7();
+        a.query.running = Some(Running {
+            query_id: current,
+            started: Instant::now(),
+        });
+        let stale = Err(ClientError {
+            code: "query_failed".into(),
+            message: "old".into(),
+        });
+        a.update(Action::QueryDone {
+            query_id: Uuid::now_v7(),
+            result: stale,
+        });
+        assert!(
+            a.query.running.is_some() && a.query.error.is_none(),
+            "an answer to another query changes nothing"
+        );
+    }
+
+    #[test]
+    fn with_a_user_name_focus_starts_in_the_password() {
+        let a = app();
+        assert_eq!(a.login.field, LoginField::Password);
+        let client =
+            Client::new("http://127.0.0.1:9", &crate::client::TlsFiles::default()).unwrap();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        assert_eq!(App::new(client, tx, "").login.field, LoginField::User);
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -45,6 +45,9 @@ struct Cli {
     /// Client key (PEM) for an mTLS broker.
     #[arg(long)]
     client_key: Option<String>,
+    /// Scroll results with the mouse wheel (takes over the terminal's own selection).
+    #[arg(long)]
+    mouse: bool,
 }
 
 /// `~/.config/drawbridge/tui.toml` (XDG): defaults for the flags.
@@ -110,7 +113,13 @@ fn run() -> Result<()> {
         let client = Client::new(&broker, &tls)?;
         // ratatui::init restores the terminal on panic too.
         let mut terminal = ratatui::init();
+        if cli.mouse {
+            crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+        }
         let result = event_loop(&mut terminal, client, &user).await;
+        if cli.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         ratatui::restore();
         result
     })
@@ -124,13 +133,18 @@ async fn event_loop(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut app = App::new(client, tx, user);
     let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
     loop {
         terminal.draw(|f| ui::draw(f, &mut app))?;
         let action = tokio::select! {
             Some(event) = events.next() => match event? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => Action::Key(key),
                 Event::Resize(_, _) => Action::Tick,
+                Event::Mouse(m) => match m.kind {
+                    MouseEventKind::ScrollDown => Action::Scroll(true),
+                    MouseEventKind::ScrollUp => Action::Scroll(false),
+                    _ => continue,
+                },
                 _ => continue,
             },
             Some(action) = rx.recv() => action,

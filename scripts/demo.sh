@@ -36,6 +36,15 @@ broker_env() {
   DRAWBRIDGE_VAULT_ADDR="$(state_get VAULT_ADDR)"
   export VAULT_TOKEN
   VAULT_TOKEN="$(state_get VAULT_BROKER_TOKEN)"
+  # The master key of the secrets store: generated once, kept in the state dir (600).
+  export DRAWBRIDGE_MASTER_KEYS_FILE="$STATE_DIR/master.key"
+}
+
+ensure_master_key() {
+  if [ ! -s "$DRAWBRIDGE_MASTER_KEYS_FILE" ]; then
+    (umask 077 && "$BROKER_BIN" secrets generate-key >"$DRAWBRIDGE_MASTER_KEYS_FILE")
+    log "generated a master key in $DRAWBRIDGE_MASTER_KEYS_FILE"
+  fi
 }
 
 broker_healthy() { curl -fsS "$BROKER_URL/health" >/dev/null; }
@@ -85,6 +94,7 @@ start() {
     password="$DEFAULT_PASSWORD"
     log "DRAWBRIDGE_DEMO_PASSWORD is unset: the demo users' password is \"$password\""
   fi
+  ensure_master_key
   step "demo users alice (user), bob (approver), carol (admin)"
   ensure_users "$password"
   step "broker"

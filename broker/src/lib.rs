@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod metrics;
 pub mod query;
+pub mod secrets;
 pub mod server;
 pub mod state;
 pub mod store;

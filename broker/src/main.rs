@@ -59,6 +59,18 @@ enum Command {
     /// The SQL gate.
     #[command(subcommand)]
     Gate(GateCommand),
+    /// Master keys of the secrets store.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new Fernet master key (put it first in DRAWBRIDGE_MASTER_KEYS).
+    GenerateKey,
+    /// Re-encrypt every secret under the first key of DRAWBRIDGE_MASTER_KEYS,
+    /// in one transaction. Keep the old keys listed after it until this is done.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +119,13 @@ enum UserCommand {
         name: String,
         #[arg(required = true, value_parser = parse_role)]
         roles: Vec<Role>,
+    },
+    /// Issue a login token for a service account (role `service`); prints it
+    /// once. It may read the secrets whose names match a --pattern (glob).
+    Token {
+        name: String,
+        #[arg(long = "pattern", required = true)]
+        patterns: Vec<String>,
     },
 }
 
@@ -165,6 +184,10 @@ fn init_logging(format: LogFormat) {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let env: HashMap<String, String> = std::env::vars().collect();
+    if let Command::Secrets(SecretsCommand::GenerateKey) = &cli.command {
+        println!("{}", drawbridge_broker::secrets::keyring::generate_key());
+        return Ok(ExitCode::SUCCESS);
+    }
     // The gate needs no config unless a database is named.
     if let Command::Gate(GateCommand::Check {
         database: None,
@@ -189,6 +212,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::User(cmd) => user_command(config, cmd).await,
         Command::Audit(cmd) => audit_command(config, cmd).await,
+        Command::Secrets(SecretsCommand::RotateKey) => {
+            let pool = store::open(&config.store.path).await?;
+            let keyring = drawbridge_broker::secrets::Keyring::open(&env, &pool).await?;
+            let n = drawbridge_broker::secrets::keyring::rotate(&keyring, &pool).await?;
+            let event = NewEvent::new("system", "secret.rotate_key", Outcome::Ok)
+                .details(json!({"via": "cli", "secrets": n}));
+            audit::append_now(&pool, event).await?;
+            println!("re-encrypted {n} secret(s) under the newest master key");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Secrets(SecretsCommand::GenerateKey) => {
+            unreachable!("handled before the config is read")
+        }
         Command::Gate(GateCommand::Check {
             database,
             allow_explain,
@@ -287,6 +323,41 @@ async fn user_command(config: Config, cmd: UserCommand) -> Result<ExitCode> {
                 cli_event("user.add", &name).details(json!({"via": "cli", "roles": user.roles})),
                 format!("added {name} ({})", users::roles_text(&user.roles)),
             )
+        }
+        UserCommand::Token { name, patterns } => {
+            let user = users::find(&pool, &name)
+                .await?
+                .with_context(|| format!("no user {name:?}"))?;
+            if !user.has_role(Role::Service) || user.password_hash.is_some() {
+                bail!(
+                    "{name} is not a service account: create it with `user add {name} --role service` (a service account has no password)"
+                );
+            }
+            for p in &patterns {
+                glob::Pattern::new(p).with_context(|| format!("{p:?} is not a valid pattern"))?;
+            }
+            let token = drawbridge_broker::auth::sessions::new_token();
+            sqlx::query(
+                "INSERT INTO service_accounts (user_id, token_hash, patterns, created_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, patterns = excluded.patterns, created_at = excluded.created_at",
+            )
+            .bind(&user.id)
+            .bind(drawbridge_broker::auth::sessions::hash_token(&token))
+            .bind(json!(patterns).to_string())
+            .bind(store::now_text())
+            .execute(&pool)
+            .await?;
+            audit::append_now(
+                &pool,
+                cli_event("user.token", &name).details(json!({"via": "cli", "patterns": patterns})),
+            )
+            .await?;
+            println!("{token}");
+            eprintln!(
+                "token for {name} (shown once; log in with it as the password); patterns: {}",
+                patterns.join(", ")
+            );
+            return Ok(ExitCode::SUCCESS);
         }
         UserCommand::List => {
             let mut out = std::io::stdout().lock();

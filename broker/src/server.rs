@@ -28,6 +28,8 @@ pub enum StartError {
     Tls(String),
     #[error("Vault: {0}")]
     Vault(#[from] crate::vault::VaultError),
+    #[error("master key: {0}")]
+    Keyring(#[from] crate::secrets::keyring::KeyringError),
     #[error("cannot reconcile grants left by the previous run: {0}")]
     Reconcile(crate::access::AccessError),
 }
@@ -88,7 +90,14 @@ pub async fn build_state(
     if let (Some(vault), Some((role, secret))) = (&vault, &approle) {
         vault.login_approle(role, secret).await?;
     }
+    // Refuse to start without a working master key: clear message, no half start.
+    let keyring = crate::secrets::Keyring::open(env, &pool).await?;
+    let settings = crate::secrets::Settings::load(&config, &pool)
+        .await
+        .map_err(crate::store::StoreError::from)?;
     Ok(AppState {
+        keyring: Arc::new(keyring),
+        settings,
         config: Arc::new(config),
         audit: AuditLog::start(pool.clone()),
         pool,

@@ -21,4 +21,8 @@ pub struct AppState {
     pub reissue_lock: Arc<tokio::sync::Mutex<()>>,
     /// Queries in flight, for cancel.
     pub queries: crate::query::RunningQueries,
+    /// The master keyring (from the environment only).
+    pub keyring: Arc<crate::secrets::Keyring>,
+    /// Live settings.
+    pub settings: crate::secrets::Settings,
 }

@@ -39,7 +39,8 @@ start_broker() {
   for pair in alice:user bob:approver carol:admin; do
     printf 'e2e-password' | "$BROKER" user add "${pair%%:*}" --role "${pair#*:}" --password-stdin >/dev/null
   done
-  VAULT_TOKEN="$(state_get VAULT_BROKER_TOKEN)" "$BROKER" serve >"$E2E_TMP/broker.log" 2>&1 &
+  DRAWBRIDGE_MASTER_KEYS="$("$BROKER" secrets generate-key)" VAULT_TOKEN="$(state_get VAULT_BROKER_TOKEN)" \
+    "$BROKER" serve >"$E2E_TMP/broker.log" 2>&1 &
   BROKER_PID=$!
   wait_for 30 curl -fsS "$BROKER_URL/health" || fail "the broker did not come up"
 }

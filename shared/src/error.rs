@@ -24,6 +24,8 @@ pub enum ErrorCode {
     // 404
     NotFound,
     UnknownDatabase,
+    /// A secret is deactivated or past its expiry: it is not served.
+    SecretUnavailable,
     // 405
     MethodNotAllowed,
     // 408
@@ -59,7 +61,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 28] = {
+    pub const ALL: [ErrorCode; 29] = {
         use ErrorCode::*;
         [
             BadRequest,
@@ -72,6 +74,7 @@ impl ErrorCode {
             SelfApproval,
             NotFound,
             UnknownDatabase,
+            SecretUnavailable,
             MethodNotAllowed,
             RequestTimeout,
             Conflict,
@@ -101,6 +104,7 @@ impl ErrorCode {
             Unauthenticated | InvalidCredentials | SessionExpired => 401,
             Forbidden | SelfApproval => 403,
             NotFound | UnknownDatabase => 404,
+            SecretUnavailable => 409,
             MethodNotAllowed => 405,
             RequestTimeout => 408,
             Conflict | DuplicateRequest | RequestNotPending | GrantExpired | GrantRevoked
@@ -129,6 +133,7 @@ impl ErrorCode {
             SelfApproval => "self_approval",
             NotFound => "not_found",
             UnknownDatabase => "unknown_database",
+            SecretUnavailable => "secret_unavailable",
             MethodNotAllowed => "method_not_allowed",
             RequestTimeout => "request_timeout",
             Conflict => "conflict",

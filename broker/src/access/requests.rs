@@ -84,7 +84,7 @@ pub async fn create(
         .ok_or_else(|| AccessError::UnknownDatabase(req.database.clone()))?
         .clone();
     let reason = req.reason.trim().to_owned();
-    let min = state.config.access.reason_min_length;
+    let min = state.settings.u64("access.reason_min_length") as usize;
     if reason.chars().count() < min {
         return Err(AccessError::InvalidArgument(format!(
             "give a reason of at least {min} characters"
@@ -95,13 +95,18 @@ pub async fn create(
             "the reason must be at most {MAX_REASON} bytes"
         )));
     }
-    let requested = req.duration_seconds.unwrap_or(db.default_duration_seconds);
+    let default = db
+        .default_duration_seconds
+        .min(state.settings.u64("access.default_duration_seconds"));
+    let requested = req.duration_seconds.unwrap_or(default);
     if requested == 0 {
         return Err(AccessError::InvalidArgument(
             "duration_seconds must be > 0".into(),
         ));
     }
-    let duration = requested.min(db.max_duration_seconds);
+    let duration = requested
+        .min(db.max_duration_seconds)
+        .min(state.settings.u64("access.max_duration_seconds"));
     let id = Uuid::now_v7();
     let now = Utc::now();
     let pending_until =
@@ -165,7 +170,7 @@ pub async fn create(
                 .details(json!({"database": db.name, "reason": reason, "requested_duration_seconds": requested, "duration_seconds": duration})),
         )
         .await?;
-    if db.approval == ApprovalPolicy::Auto {
+    if db.approval == ApprovalPolicy::Auto && state.settings.flag("features.auto_approval") {
         return grant_access(
             state,
             id,

@@ -45,6 +45,13 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// 256 random bits, base64url: session tokens and service-account tokens.
+pub fn new_token() -> String {
+    let mut raw = [0_u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
 pub struct NewSession {
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -57,9 +64,7 @@ pub async fn create(
     client_addr: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<NewSession, sqlx::Error> {
-    let mut raw = [0_u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let token = URL_SAFE_NO_PAD.encode(raw);
+    let token = new_token();
     let now = Utc::now();
     let expires_at = now + ttl;
     sqlx::query(

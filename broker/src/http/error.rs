@@ -128,3 +128,20 @@ impl From<crate::query::QueryError> for AppError {
         Self::new(code, e.to_string())
     }
 }
+
+impl From<crate::secrets::SecretError> for AppError {
+    fn from(e: crate::secrets::SecretError) -> Self {
+        use crate::secrets::SecretError as S;
+        let code = match e {
+            S::Store(e) => return e.into(),
+            S::Audit(e) => return e.into(),
+            S::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            S::Exists(_) => ErrorCode::Conflict,
+            S::NotFound(_) => ErrorCode::NotFound,
+            S::Unavailable(..) => ErrorCode::SecretUnavailable,
+            S::Forbidden => ErrorCode::Forbidden,
+            S::Undecryptable => ErrorCode::Internal,
+        };
+        Self::new(code, e.to_string())
+    }
+}

@@ -11,6 +11,7 @@ pub mod extract;
 mod grants;
 mod ops;
 mod queries;
+mod secrets;
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(access::router())
         .merge(grants::router())
         .merge(queries::router())
+        .merge(secrets::router())
         .split_for_parts()
 }
 

@@ -46,14 +46,16 @@ async fn run_query(
     headers: HeaderMap,
     ApiJson(req): ApiJson<QueryRequest>,
 ) -> Result<Response, AppError> {
+    let streaming_on = state.settings.flag("features.query_streaming");
     let prepared = query::prepare(&state, &auth.0, req, &client).await?;
     let query_id = prepared.query_id;
     let (tx, mut rx) = mpsc::channel(4);
     tokio::spawn(query::run(state, prepared, tx));
-    let wants_stream = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains(NDJSON));
+    let wants_stream = streaming_on
+        && headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(NDJSON));
     if wants_stream {
         let lines = tokio_stream_from(rx).map(move |event| {
             let line = match event {

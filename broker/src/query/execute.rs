@@ -98,10 +98,11 @@ pub async fn prepare(
             .await?;
         return Err(QueryError::Gate(verdict));
     }
+    let row_cap = state.settings.u64("query.row_cap");
     let cap = match req.max_rows {
         Some(0) => return Err(QueryError::InvalidArgument("max_rows must be > 0".into())),
-        Some(n) => n.min(state.config.query.row_cap),
-        None => state.config.query.row_cap,
+        Some(n) => n.min(row_cap),
+        None => row_cap,
     };
     let live = grants::ensure_live(state, grant.id).await?;
     let query_id = req.query_id.unwrap_or_else(Uuid::now_v7);
@@ -137,7 +138,7 @@ pub async fn prepare(
 /// Runs a prepared query, sending events; audits before the final event.
 pub async fn run(state: AppState, p: Prepared, tx: mpsc::Sender<Event>) {
     let started = Instant::now();
-    let timeout_ms = state.config.query.statement_timeout_ms;
+    let timeout_ms = state.settings.u64("query.statement_timeout_ms");
     let outcome = execute(&state, &p, &tx, timeout_ms).await;
     state.queries.lock().remove(&p.query_id);
     let elapsed_ms = started.elapsed().as_millis() as u64;

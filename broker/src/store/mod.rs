@@ -17,6 +17,8 @@ pub enum StoreError {
     Open { path: String, source: sqlx::Error },
     #[error("cannot migrate the store: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the store failed: {0}")]
+    Query(#[from] sqlx::Error),
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -31,9 +31,15 @@ impl BrokerProcess {
         cmd
     }
 
-    async fn start(config: &std::path::Path, port: u16, vault_token: &str) -> Self {
+    async fn start(
+        config: &std::path::Path,
+        port: u16,
+        vault_token: &str,
+        master_key: &str,
+    ) -> Self {
         let child = Self::cli(config)
             .arg("serve")
+            .env("DRAWBRIDGE_MASTER_KEYS", master_key)
             .env("DRAWBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
             .env("VAULT_TOKEN", vault_token)
             .stdout(Stdio::null())
@@ -141,7 +147,8 @@ async fn a_killed_broker_leaves_no_user_alive_past_its_grant() {
     }
 
     let port = free_port();
-    let broker = BrokerProcess::start(&config, port, &services.vault_root_token).await;
+    let master_key = drawbridge_broker::secrets::keyring::generate_key();
+    let broker = BrokerProcess::start(&config, port, &services.vault_root_token, &master_key).await;
     let bob = broker.login("bob").await;
     let mut grants = Vec::new();
     for (name, seconds) in [("alice", 2), ("dave", 600)] {
@@ -169,7 +176,7 @@ async fn a_killed_broker_leaves_no_user_alive_past_its_grant() {
     // Nobody revoked anything: both users outlive the dead broker (alice's past her grant).
     assert_eq!(db.users_like(&vault.user_prefix()).await, 2);
 
-    let broker = BrokerProcess::start(&config, port, &services.vault_root_token).await;
+    let broker = BrokerProcess::start(&config, port, &services.vault_root_token, &master_key).await;
     assert_eq!(
         db.users_like(&vault.user_prefix()).await,
         0,

@@ -5,3 +5,4 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod query;
+pub mod secrets;

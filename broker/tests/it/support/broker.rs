@@ -86,6 +86,8 @@ impl TestBroker {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         env.insert("VAULT_TOKEN".into(), services.vault_root_token.clone());
+        env.entry(drawbridge_broker::secrets::keyring::MASTER_KEYS_VAR.into())
+            .or_insert_with(drawbridge_broker::secrets::keyring::generate_key);
         let store = dir.path().join("broker.sqlite");
         let text = base_config(store.to_str().unwrap(), &services.vault_addr, databases);
         let config = Config::from_toml(&text, dir.path(), &env).expect("test config");

@@ -1,0 +1,59 @@
+//! Testing that a secret works for its kind, with a short timeout, without
+//! ever echoing the value.
+
+use std::time::Duration;
+
+use drawbridge_shared::api::secrets::{SecretTest, SecretTestResult};
+use sqlx::Connection;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+pub async fn run(test: &SecretTest, value: &str) -> SecretTestResult {
+    let (ok, detail) = match test {
+        SecretTest::Http { url, basic_user } => http(url, basic_user.as_deref(), value).await,
+        SecretTest::Mysql { host, port, user } => mysql(host, *port, user, value).await,
+    };
+    // A failure text from elsewhere could quote what it was sent.
+    let detail = detail.replace(value, "<redacted>");
+    SecretTestResult { ok, detail }
+}
+
+async fn http(url: &str, basic_user: Option<&str>, value: &str) -> (bool, String) {
+    let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
+        Ok(c) => c,
+        Err(e) => return (false, e.to_string()),
+    };
+    let req = match basic_user {
+        Some(user) => client.get(url).basic_auth(user, Some(value)),
+        None => client.get(url).bearer_auth(value),
+    };
+    match req.send().await {
+        Ok(resp) if resp.status().is_success() => (true, format!("HTTP {}", resp.status())),
+        Ok(resp) => (false, format!("HTTP {}", resp.status())),
+        Err(e) => (false, format!("request failed: {}", e.without_url())),
+    }
+}
+
+async fn mysql(host: &str, port: u16, user: &str, value: &str) -> (bool, String) {
+    let options = sqlx::mysql::MySqlConnectOptions::new()
+        .host(host)
+        .port(port)
+        .username(user)
+        .password(value);
+    match tokio::time::timeout(TIMEOUT, sqlx::MySqlConnection::connect_with(&options)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            (true, format!("connected to {host}:{port} as {user}"))
+        }
+        Ok(Err(e)) => (
+            false,
+            format!(
+                "cannot connect: {}",
+                e.as_database_error()
+                    .map(|d| d.message().to_owned())
+                    .unwrap_or_else(|| "connection failed".into())
+            ),
+        ),
+        Err(_) => (false, "timed out".into()),
+    }
+}

@@ -317,8 +317,13 @@ async fn user_command(config: Config, cmd: UserCommand) -> Result<ExitCode> {
             password_stdin,
         } => {
             users::validate_name(&name)?;
-            let hash = password::hash(&read_password(&name, password_stdin)?)?;
-            let user = users::add(&pool, &name, &roles, Some(hash)).await?;
+            // Service accounts log in with a token (`user token`), never a password.
+            let hash = if roles == [Role::Service] {
+                None
+            } else {
+                Some(password::hash(&read_password(&name, password_stdin)?)?)
+            };
+            let user = users::add(&pool, &name, &roles, hash).await?;
             (
                 cli_event("user.add", &name).details(json!({"via": "cli", "roles": user.roles})),
                 format!("added {name} ({})", users::roles_text(&user.roles)),

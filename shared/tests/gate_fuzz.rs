@@ -158,8 +158,24 @@ fn independently_read_only(sql: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A fixed seed keeps the test command deterministic; DRAWBRIDGE_TEST_LONG=1
+/// (CI) explores fresh random cases, many more of them.
+fn config() -> ProptestConfig {
+    let long = std::env::var_os("DRAWBRIDGE_TEST_LONG").is_some();
+    ProptestConfig {
+        cases: if long { 60_000 } else { 6_000 },
+        failure_persistence: None,
+        rng_seed: if long {
+            proptest::test_runner::RngSeed::Random
+        } else {
+            proptest::test_runner::RngSeed::Fixed(0x0d3a_3b71_d6e5)
+        },
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn never_panics_and_never_allows_anything_but_a_read_only_query(sql in soup()) {

@@ -71,10 +71,22 @@ impl AppState {
         let user = users::find(&self.pool, &req.username).await?;
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let password = req.password.clone();
-        let verified =
+        let mut verified =
             tokio::task::spawn_blocking(move || password::verify(stored.as_deref(), &password))
                 .await
                 .unwrap_or(false);
+        // Service accounts have no password: they present the token `user token` issued.
+        if let Some(u) = user
+            .as_ref()
+            .filter(|u| u.password_hash.is_none() && u.has_role(drawbridge_shared::Role::Service))
+        {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT token_hash FROM service_accounts WHERE user_id = ?")
+                    .bind(&u.id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            verified = stored.is_some_and(|h| h == sessions::hash_token(&req.password));
+        }
         let user = match user {
             Some(u) if verified && !u.disabled => u,
             _ => {

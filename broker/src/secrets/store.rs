@@ -26,9 +26,9 @@ const EXPIRING_SOON_DAYS: i64 = 7;
 fn valid_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/')
-        })
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
 fn valid_category(c: &str) -> bool {
@@ -143,7 +143,8 @@ pub async fn create(
     require_admin(p)?;
     if !valid_name(&req.name) {
         return Err(SecretError::InvalidArgument(
-            "name: 1–128 characters of a-z, 0-9, '.', '_', '-', '/', starting with a letter or digit".into(),
+            "name: 1–128 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"
+                .into(),
         ));
     }
     if !valid_category(&req.category) {

@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod http_errors;
 mod queries;
+mod secrets;
 mod support;
 mod tls;
 mod vault_chain;

@@ -12,6 +12,34 @@ use super::{DenyCode, GateOptions, Verdict, is_allowed_function};
 
 const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
 
+/// Reserved words MariaDB never reads as a bare name. Where sqlparser accepts
+/// one as a column or alias (`SELECT INTO ALL`), the two parsers disagree:
+/// fail closed and ask for backticks.
+const RESERVED: &[&str] = &[
+    "all", "alter", "and", "as", "by", "call", "case", "create", "delete", "distinct", "drop",
+    "else", "exists", "for", "from", "grant", "group", "having", "in", "insert", "into", "is",
+    "join", "kill", "limit", "load", "lock", "not", "null", "on", "or", "order", "outfile",
+    "replace", "select", "set", "table", "then", "union", "update", "use", "values", "when",
+    "where", "with",
+];
+
+fn reserved(ident: &sqlparser::ast::Ident) -> ControlFlow<Verdict> {
+    if ident.quote_style.is_none()
+        && RESERVED
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(&ident.value))
+    {
+        return deny(
+            DenyCode::ParseError,
+            format!(
+                "{} is a reserved word; quote a name like it with backticks",
+                ident.value.to_uppercase()
+            ),
+        );
+    }
+    ControlFlow::Continue(())
+}
+
 pub fn check_statement(statement: &Statement, options: &GateOptions) -> Verdict {
     let top = match statement {
         Statement::Query(_) => Ok(()),
@@ -231,8 +259,16 @@ impl Visitor for Gate<'_> {
                 DenyCode::VariableAssignment,
                 "assigning variables (:=) is not allowed",
             ),
-            Expr::CompoundIdentifier(parts) if parts.len() >= 3 => {
-                self.check_qualifier(&parts[parts.len() - 3].value)
+            Expr::Identifier(ident) => reserved(ident),
+            Expr::CompoundIdentifier(parts) => {
+                for p in parts {
+                    reserved(p)?;
+                }
+                if parts.len() >= 3 {
+                    self.check_qualifier(&parts[parts.len() - 3].value)
+                } else {
+                    ControlFlow::Continue(())
+                }
             }
             Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
                 ControlFlow::Continue(())
@@ -246,6 +282,11 @@ impl Visitor for Gate<'_> {
 fn check_set_expr(body: &SetExpr, top: bool) -> ControlFlow<Verdict> {
     match body {
         SetExpr::Select(select) => {
+            for item in &select.projection {
+                if let sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } = item {
+                    reserved(alias)?;
+                }
+            }
             if select.into.is_some() {
                 return deny(DenyCode::Into, "SELECT … INTO is not allowed");
             }

@@ -101,7 +101,10 @@ impl TestBroker {
             url: format!("{scheme}://{}", running.addr),
             state: running.state.clone(),
             dir,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .user_agent("drawbridge-tests")
+                .build()
+                .unwrap(),
             _running: running,
         }
     }

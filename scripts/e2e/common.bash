@@ -40,7 +40,7 @@ start_broker() {
     printf 'e2e-password' | "$BROKER" user add "${pair%%:*}" --role "${pair#*:}" --password-stdin >/dev/null
   done
   DRAWBRIDGE_MASTER_KEYS="$("$BROKER" secrets generate-key)" VAULT_TOKEN="$(state_get VAULT_BROKER_TOKEN)" \
-    "$BROKER" serve >"$E2E_TMP/broker.log" 2>&1 &
+    RUST_LOG="${E2E_RUST_LOG:-info}" "$BROKER" serve --log-format json >"$E2E_TMP/broker.log" 2>&1 &
   BROKER_PID=$!
   wait_for 30 curl -fsS "$BROKER_URL/health" || fail "the broker did not come up"
 }

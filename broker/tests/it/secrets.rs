@@ -652,3 +652,75 @@ async fn a_setting_change_takes_effect_on_the_next_query() {
         (Some(10000), Some(2))
     );
 }
+
+/// A few lines of SMTP: greets, offers AUTH PLAIN/LOGIN, accepts one password.
+async fn fake_smtp(password: &'static str) -> u16 {
+    use base64::Engine;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 fake ESMTP\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: String = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        "250-fake\r\n250 AUTH PLAIN LOGIN\r\n".into()
+                    } else if upper.starts_with("AUTH PLAIN") {
+                        let b64 = match line.split_whitespace().nth(2) {
+                            Some(b) => b.to_owned(),
+                            None => {
+                                let _ = write.write_all(b"334 \r\n").await;
+                                lines.next_line().await.ok().flatten().unwrap_or_default()
+                            }
+                        };
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(b64.trim())
+                            .unwrap_or_default();
+                        let ok =
+                            decoded.split(|b| *b == 0).next_back() == Some(password.as_bytes());
+                        if ok {
+                            "235 2.7.0 ok\r\n".into()
+                        } else {
+                            "535 5.7.8 bad credentials\r\n".into()
+                        }
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        "250 ok\r\n".into()
+                    };
+                    let _ = write.write_all(reply.as_bytes()).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn testing_a_secret_against_smtp() {
+    let (b, carol) = admin_broker(&[]).await;
+    let port = fake_smtp("mail-pass-1").await;
+    let smtp =
+        json!({"kind": "smtp", "host": "127.0.0.1", "port": port, "user": "mailer", "tls": "none"});
+    create(&b, &carol, "smtp.good", "mail-pass-1", smtp.clone()).await;
+    create(&b, &carol, "smtp.bad", "mail-pass-2", smtp).await;
+    let (_, good) = b
+        .post("/v1/secrets/smtp.good/test", &carol, json!({}))
+        .await;
+    assert_eq!(good["ok"], true, "{good}");
+    let (_, bad) = b.post("/v1/secrets/smtp.bad/test", &carol, json!({})).await;
+    assert_eq!(bad["ok"], false, "{bad}");
+    assert!(!bad.to_string().contains("mail-pass-2"));
+    let (_, nobody) = {
+        let closed = json!({"kind": "smtp", "host": "127.0.0.1", "port": 9, "user": "mailer", "tls": "none"});
+        create(&b, &carol, "smtp.closed", "x", closed).await;
+        b.post("/v1/secrets/smtp.closed/test", &carol, json!({}))
+            .await
+    };
+    assert_eq!(nobody["ok"], false);
+}

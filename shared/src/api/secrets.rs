@@ -18,6 +18,25 @@ pub enum SecretTest {
         port: u16,
         user: String,
     },
+    /// Connect to an SMTP server and AUTH as `user` with the value as password.
+    Smtp {
+        host: String,
+        port: u16,
+        user: String,
+        /// `none` (plain, loopback tests only), `starttls` (default) or `tls`.
+        #[serde(default)]
+        tls: SmtpTls,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    None,
+    #[default]
+    Starttls,
+    Tls,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -115,61 +115,92 @@ fn soup() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(VOCABULARY), 1..24).prop_map(|words| words.join(" "))
 }
 
+/// The oracle reads sqlparser's own tokens, not the gate's: strings and
+/// quoted names never count, keywords and calls do.
 fn independently_read_only(sql: &str) -> Result<(), String> {
     let statements = Parser::parse_sql(&MySqlDialect {}, sql)
         .map_err(|e| format!("allowed but unparsable: {e}"))?;
-    let [Statement::Query(q)] = statements.as_slice() else {
+    if !matches!(statements.as_slice(), [Statement::Query(_)]) {
         return Err(format!("allowed but not one query: {statements:?}"));
-    };
-    let text = q.to_string().to_uppercase();
-    for forbidden in [
-        " INTO ",
-        "FOR UPDATE",
-        "FOR SHARE",
-        ":=",
-        "SLEEP(",
-        "BENCHMARK(",
-        "GET_LOCK(",
-        "LOAD_FILE(",
-        "NEXTVAL(",
-        "MYSQL.",
-        "INFORMATION_SCHEMA.",
-        "SYS.",
-        "HR.",
-    ] {
-        if text.contains(forbidden) {
-            return Err(format!("allowed but contains {forbidden}: {text}"));
-        }
     }
     if sql.contains('\0') {
         return Err("allowed but the text contains a NUL byte".into());
     }
-    // Executable comments and hints, as sqlparser's own tokenizer sees them.
-    let tokens = Tokenizer::new(&MySqlDialect {}, sql)
+    let tokens: Vec<Token> = Tokenizer::new(&MySqlDialect {}, sql)
         .tokenize()
-        .map_err(|e| e.to_string())?;
-    for t in tokens {
-        if let Token::Whitespace(Whitespace::MultiLineComment(c)) = t
-            && (c.starts_with('!') || c.starts_with('+') || c.starts_with("M!"))
-        {
-            return Err(format!("allowed but it holds the comment /*{c}*/"));
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|t| {
+            !matches!(
+                t,
+                Token::Whitespace(Whitespace::Space | Whitespace::Newline | Whitespace::Tab)
+            )
+        })
+        .collect();
+    for (i, t) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1);
+        match t {
+            Token::Whitespace(Whitespace::MultiLineComment(c))
+                if c.starts_with('!') || c.starts_with('+') || c.starts_with("M!") =>
+            {
+                return Err(format!("allowed but it holds the comment /*{c}*/"));
+            }
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && [
+                        "INTO", "UPDATE", "DELETE", "INSERT", "LOCK", "OUTFILE", "DUMPFILE", "SET",
+                    ]
+                    .contains(&w.value.to_uppercase().as_str()) =>
+            {
+                return Err(format!("allowed but it uses the keyword {}", w.value));
+            }
+            Token::Word(w)
+                if ["sleep", "benchmark", "get_lock", "load_file", "nextval"]
+                    .contains(&w.value.to_lowercase().as_str())
+                    && next == Some(&Token::LParen) =>
+            {
+                return Err(format!("allowed but it calls {}", w.value));
+            }
+            Token::Word(w)
+                if [
+                    "mysql",
+                    "information_schema",
+                    "performance_schema",
+                    "sys",
+                    "hr",
+                ]
+                .contains(&w.value.to_lowercase().as_str())
+                    && next == Some(&Token::Period) =>
+            {
+                return Err(format!("allowed but it names the schema {}", w.value));
+            }
+            other if other.to_string() == ":=" => {
+                return Err("allowed but it assigns a variable".into());
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// A fixed seed keeps the test command deterministic; DRAWBRIDGE_TEST_LONG=1
-/// (CI) explores fresh random cases, many more of them.
+/// DRAWBRIDGE_TEST_LONG=1 (CI) runs ten times the cases, with another fixed seed.
 fn config() -> ProptestConfig {
     let long = std::env::var_os("DRAWBRIDGE_TEST_LONG").is_some();
     ProptestConfig {
         cases: if long { 60_000 } else { 6_000 },
         failure_persistence: None,
-        rng_seed: if long {
-            proptest::test_runner::RngSeed::Random
-        } else {
-            proptest::test_runner::RngSeed::Fixed(0x0d3a_3b71_d6e5)
-        },
+        // Fixed seeds: a red CI run can be replayed exactly. Explore new seeds by hand.
+        // DRAWBRIDGE_FUZZ_SEED=<n> explores another seed.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("DRAWBRIDGE_FUZZ_SEED")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(if long {
+                    0x005e_ed0f_10a6
+                } else {
+                    0x0d3a_3b71_d6e5
+                }),
+        ),
         ..ProptestConfig::default()
     }
 }

@@ -120,33 +120,52 @@ fn check_inner(sql: &str, options: &GateOptions) -> Verdict {
         return v;
     }
     let dialect = MySqlDialect {};
-    let parsed = Parser::new(&dialect)
-        .with_recursion_limit(MAX_DEPTH)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements());
-    let statements = match parsed {
-        Ok(s) => s,
-        Err(sqlparser::parser::ParserError::RecursionLimitExceeded) => {
-            return Verdict::deny(
-                DenyCode::TooDeep,
-                format!("the statement nests deeper than {MAX_DEPTH} levels"),
-            );
-        }
-        Err(e) => {
-            return Verdict::deny(
-                DenyCode::ParseError,
-                format!("cannot parse the statement: {e}"),
-            );
-        }
-    };
-    match statements.as_slice() {
-        [] => Verdict::deny(
+    match parse_one(&dialect, sql) {
+        Ok(Some(statement)) => walk::check_statement(&statement, options),
+        Ok(None) => Verdict::deny(
             DenyCode::Empty,
             "there is no statement (only whitespace or comments)",
         ),
-        [one] => walk::check_statement(one, options),
-        _ => Verdict::deny(DenyCode::MultipleStatements, "send exactly one statement"),
+        Err(v) => v,
     }
+}
+
+/// Parses exactly one statement and insists that nothing but `;` follows:
+/// sqlparser's own multi-statement loop silently stops at a bare END, which
+/// would let text through that MariaDB reads differently.
+fn parse_one(
+    dialect: &MySqlDialect,
+    sql: &str,
+) -> Result<Option<sqlparser::ast::Statement>, Verdict> {
+    use sqlparser::parser::ParserError;
+    use sqlparser::tokenizer::Token;
+    let parse_error = |e: ParserError| match e {
+        ParserError::RecursionLimitExceeded => Verdict::deny(
+            DenyCode::TooDeep,
+            format!("the statement nests deeper than {MAX_DEPTH} levels"),
+        ),
+        e => Verdict::deny(
+            DenyCode::ParseError,
+            format!("cannot parse the statement: {e}"),
+        ),
+    };
+    let mut parser = Parser::new(dialect)
+        .with_recursion_limit(MAX_DEPTH)
+        .try_with_sql(sql)
+        .map_err(parse_error)?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token().token == Token::EOF {
+        return Ok(None);
+    }
+    let statement = parser.parse_statement().map_err(parse_error)?;
+    while parser.consume_token(&Token::SemiColon) {}
+    if parser.peek_token().token != Token::EOF {
+        return Err(Verdict::deny(
+            DenyCode::MultipleStatements,
+            "send exactly one statement, with nothing after it",
+        ));
+    }
+    Ok(Some(statement))
 }
 
 #[cfg(test)]

@@ -253,15 +253,15 @@ const DENY: &[(&str, DenyCode)] = &[
     ("SELECT id INTO @x FROM orders LIMIT 1", DenyCode::Into),
     (
         "SELECT * FROM orders INTO OUTFILE '/tmp/x'",
-        DenyCode::ParseError,
+        DenyCode::MultipleStatements,
     ),
     (
         "SELECT * INTO OUTFILE '/tmp/x' FROM orders",
-        DenyCode::ParseError,
+        DenyCode::MultipleStatements,
     ),
     (
         "SELECT * INTO DUMPFILE '/tmp/x' FROM orders",
-        DenyCode::ParseError,
+        DenyCode::MultipleStatements,
     ),
     ("SELECT * FROM orders FOR UPDATE", DenyCode::LockingClause),
     ("SELECT * FROM orders FOR SHARE", DenyCode::LockingClause),
@@ -279,8 +279,17 @@ const DENY: &[(&str, DenyCode)] = &[
     ),
     (
         "SELECT * FROM orders LOCK IN SHARE MODE",
-        DenyCode::ParseError,
+        DenyCode::MultipleStatements,
     ),
+    ("SELECT INTO id", DenyCode::ParseError),
+    ("SELECT INTO ALL", DenyCode::ParseError),
+    ("SELECT id AS into FROM orders", DenyCode::ParseError),
+    (
+        "SELECT 1 END DELETE FROM orders",
+        DenyCode::MultipleStatements,
+    ),
+    ("SELECT * FROM outfile", DenyCode::ParseError),
+    ("SELECT * FROM orders into", DenyCode::ParseError),
     ("SELECT @x := 1", DenyCode::VariableAssignment),
     (
         "SELECT id, @total := @total + total FROM orders",

@@ -19,8 +19,8 @@ const RESERVED: &[&str] = &[
     "all", "alter", "and", "as", "by", "call", "case", "create", "delete", "distinct", "drop",
     "else", "exists", "for", "from", "grant", "group", "having", "in", "insert", "into", "is",
     "join", "kill", "limit", "load", "lock", "not", "null", "on", "or", "order", "outfile",
-    "replace", "select", "set", "table", "then", "union", "update", "use", "values", "when",
-    "where", "with",
+    "dumpfile", "replace", "select", "set", "table", "then", "union", "update", "use", "values",
+    "when", "where", "with",
 ];
 
 fn reserved(ident: &sqlparser::ast::Ident) -> ControlFlow<Verdict> {
@@ -189,6 +189,11 @@ impl Visitor for Gate<'_> {
     }
 
     fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<Verdict> {
+        for part in &relation.0 {
+            if let ObjectNamePart::Identifier(ident) = part {
+                reserved(ident)?;
+            }
+        }
         let parts = ident_parts(relation);
         if parts.len() >= 2 {
             self.check_qualifier(&parts[parts.len() - 2])?;
@@ -207,6 +212,15 @@ impl Visitor for Gate<'_> {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Verdict> {
+        if let TableFactor::Table {
+            alias: Some(alias), ..
+        }
+        | TableFactor::Derived {
+            alias: Some(alias), ..
+        } = factor
+        {
+            reserved(&alias.name)?;
+        }
         match factor {
             TableFactor::Table {
                 args: Some(_),

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
+use drawbridge_shared::Role;
 use drawbridge_shared::api::access::{
     AccessRequest, DatabaseInfo, Grant, GrantState, RequestState,
 };
@@ -429,8 +430,14 @@ impl App {
         self.refresh_seq += 1;
         self.last_refresh = Some(Instant::now());
         let seq = self.refresh_seq;
+        // The broker answers only what this user may approve (often nothing).
         let approver = self.access.databases.iter().any(|d| d.can_approve)
-            || self.me.as_ref().is_some_and(|m| !m.user.roles.is_empty());
+            || self.me.as_ref().is_some_and(|m| {
+                m.user
+                    .roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Approver | Role::Admin))
+            });
         self.spawn(move |c| async move {
             let data = async {
                 let databases = c.databases().await?;

@@ -259,7 +259,7 @@ fn draw_access(f: &mut Frame, app: &App, area: Rect) {
                     "active".to_owned(),
                     fmt_duration(seconds_until(g.expires_at)),
                 ),
-                (_, Some(g)) => (g.state_name().to_owned(), "—".to_owned()),
+                (_, Some(g)) => (g.state.as_str().to_owned(), "—".to_owned()),
                 (RequestState::Pending, None) => ("pending".to_owned(), "—".to_owned()),
                 (s, None) => (format!("{s:?}").to_lowercase(), "—".to_owned()),
             };
@@ -325,16 +325,6 @@ fn draw_access(f: &mut Frame, app: &App, area: Rect) {
         let mut ts = TableState::default()
             .with_selected((app.section == Section::Pending).then_some(app.selected[2]));
         f.render_stateful_widget(table, pending, &mut ts);
-    }
-}
-
-trait GrantStateName {
-    fn state_name(&self) -> &'static str;
-}
-
-impl GrantStateName for drawbridge_shared::api::access::Grant {
-    fn state_name(&self) -> &'static str {
-        self.state.as_str()
     }
 }
 

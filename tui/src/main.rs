@@ -163,3 +163,13 @@ async fn event_loop(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_example_config_parses() {
+        let text = include_str!("../../config/tui.toml");
+        let parsed: super::FileConfig = toml::from_str(text).expect("config/tui.toml is valid");
+        assert!(parsed.broker.is_some_and(|b| b.starts_with("https://")));
+    }
+}

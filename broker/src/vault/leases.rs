@@ -255,8 +255,20 @@ async fn maintain_lease(state: &AppState, g: &LiveGrant) -> Result<(), AccessErr
         return Ok(());
     };
     let wanted = (g.expires_at - now).to_std().unwrap_or_default() + StdDuration::from_secs(5);
-    if g.lease.renewable {
-        let renewed = vault.renew_lease(&g.lease.id, wanted).await?;
+    // Vault may refuse to renew a lease at its max_ttl instead of capping it:
+    // that, like a renewal too short to matter, means new credentials.
+    let renewed = match g.lease.renewable {
+        true => match vault.renew_lease(&g.lease.id, wanted).await {
+            Ok(r) => Some(r),
+            Err(e) if e.is_transient() => return Err(e.into()),
+            Err(e) => {
+                tracing::info!(grant = %g.grant_id, error = %e, "Vault refused to renew; issuing new credentials");
+                None
+            }
+        },
+        false => None,
+    };
+    if let Some(renewed) = renewed {
         let new_expiry = now + Duration::from_std(renewed.duration).unwrap_or_default();
         if new_expiry - now > margin || new_expiry >= g.expires_at {
             sqlx::query("UPDATE grants SET lease_expires_at = ? WHERE id = ? AND state = 'active'")

@@ -16,11 +16,18 @@ pub async fn verify(pool: &Pool) -> Result<AuditVerifyResponse, sqlx::Error> {
         first_bad: Some(seq),
         problem: Some(problem),
     };
+    // One read transaction: the rows and the head come from the same
+    // snapshot even while the broker keeps appending.
+    let mut tx = pool.begin().await?;
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
     let mut rows = sqlx::query(
         "SELECT seq, id, time, actor, client_addr, user_agent, action, target, outcome, reason, \
          details, prev_hash, hash FROM audit_events ORDER BY seq ASC",
     )
-    .fetch(pool);
+    .fetch(&mut *tx);
     let mut expected_seq = 1_i64;
     let mut prev = GENESIS_HASH.to_owned();
     let mut checked = 0_u64;
@@ -57,10 +64,7 @@ pub async fn verify(pool: &Pool) -> Result<AuditVerifyResponse, sqlx::Error> {
         expected_seq += 1;
     }
     drop(rows);
-    let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(pool)
-            .await?;
+    tx.rollback().await?;
     let last = expected_seq - 1;
     let head_ok = match &head {
         None => last == 0,

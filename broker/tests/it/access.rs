@@ -195,7 +195,7 @@ async fn the_whole_flow_request_approve_use_revoke() {
     let report = drawbridge_broker::audit::verify(&w.b.state.pool)
         .await
         .unwrap();
-    assert!(report.valid);
+    assert!(report.valid, "{report:?}");
     // No credential in any audit row.
     let details: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_events")
         .fetch_all(&w.b.state.pool)

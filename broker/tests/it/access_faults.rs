@@ -306,3 +306,83 @@ async fn vault_down_during_approval_answers_503_and_leaves_the_request_pending()
     assert_eq!(body["state"], "approved");
     assert_eq!(db.users_like(&vault.user_prefix()).await, 1);
 }
+
+/// The broker logs in to Vault with AppRole (role id + secret id, no token)
+/// and issues grants with the least-privilege policy services.sh installs.
+#[tokio::test]
+async fn the_broker_can_use_approle_instead_of_a_token() {
+    let services = Services::from_state();
+    let root = drawbridge_broker::vault::VaultClient::new(
+        &services.vault_addr,
+        &services.vault_root_token,
+    )
+    .unwrap();
+    // Enabling twice answers an error we can ignore: the mount is shared by runs.
+    let _ = root
+        .write("sys/auth/approle", &json!({"type": "approle"}))
+        .await;
+    let role = format!("broker-{}", crate::support::unique_suffix());
+    root.write(
+        &format!("auth/approle/role/{role}"),
+        &json!({"token_policies": ["drawbridge-broker"], "token_ttl": "1h"}),
+    )
+    .await
+    .expect("create the AppRole role");
+    let role_id = root
+        .request(
+            reqwest::Method::GET,
+            &format!("auth/approle/role/{role}/role-id"),
+            None,
+        )
+        .await
+        .unwrap()["data"]["role_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret_id = root
+        .write(&format!("auth/approle/role/{role}/secret-id"), &json!({}))
+        .await
+        .unwrap()["data"]["secret_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let db = TestDatabase::create(&services).await;
+    let vault = TestVault::mount_for(&services, &db).await;
+    let entry = vault.database_entry(&services, "db1", &db, "auto", "", 600);
+    // VAULT_TOKEN (the test default) is replaced by the AppRole login's token.
+    let b = TestBroker::start_full(
+        &services,
+        &[
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id.as_str()),
+            ("VAULT_TOKEN", "not-a-valid-token"),
+        ],
+        &entry,
+    )
+    .await;
+    b.add_user("alice", &[Role::User], PW).await;
+    let alice = b.login("alice", PW).await;
+    let (status, req) = b
+        .post(
+            "/v1/access-requests",
+            &alice,
+            json!({"database": "db1", "reason": "approle check run"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{req}");
+    assert_eq!(
+        req["state"], "approved",
+        "Vault issued credentials to the AppRole token"
+    );
+    // Vault names users after the token's origin: here "approle", not "token".
+    let prefix = format!("v-approle-{}-", vault.role);
+    assert_eq!(db.users_like(&prefix).await, 1);
+    let grant = req["grant_id"].as_str().unwrap();
+    let (status, _) = b
+        .post(&format!("/v1/grants/{grant}/revoke"), &alice, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(db.users_like(&prefix).await, 0, "and revoked through it");
+    let _ = root.delete(&format!("auth/approle/role/{role}")).await;
+}

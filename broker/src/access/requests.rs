@@ -47,6 +47,14 @@ pub async fn get(
     .transpose()
 }
 
+/// A request just written by this module: it exists.
+async fn reload(state: &AppState, id: Uuid) -> Result<AccessRequest, AccessError> {
+    Ok(get(state, id)
+        .await?
+        .ok_or(AccessError::NotFound("access request"))?
+        .0)
+}
+
 /// A request as its requester or a possible approver sees it; 404 for anyone else.
 pub async fn get_visible(
     state: &AppState,
@@ -182,10 +190,7 @@ pub async fn create(
         )
         .await;
     }
-    Ok(get(state, id)
-        .await?
-        .ok_or(AccessError::NotFound("access request"))?
-        .0)
+    reload(state, id).await
 }
 
 pub async fn list(
@@ -373,10 +378,7 @@ pub async fn deny(
                     .details(json!({"comment": d.comment})),
             )
             .await?;
-        Ok(get(state, id)
-            .await?
-            .ok_or(AccessError::NotFound("access request"))?
-            .0)
+        reload(state, id).await
     }
     .await;
     if let Err(e) = &result {
@@ -408,10 +410,7 @@ pub async fn cancel(
             event(&p.name, "access.cancel", Outcome::Ok, client).target(format!("request:{id}")),
         )
         .await?;
-    Ok(get(state, id)
-        .await?
-        .ok_or(AccessError::NotFound("access request"))?
-        .0)
+    reload(state, id).await
 }
 
 /// Moves a pending request to a final state; 409 when someone else decided first.
@@ -529,8 +528,5 @@ async fn grant_access(
                 .details(json!({"database": db.name, "lease_id": lease.id, "expires_at": time_text(expires_at)})),
         )
         .await?;
-    Ok(get(state, request_id)
-        .await?
-        .ok_or(AccessError::NotFound("access request"))?
-        .0)
+    reload(state, request_id).await
 }

@@ -322,10 +322,7 @@ pub async fn run_read_only(
             }
             let values =
                 convert::row_values(&row).map_err(|e| QueryError::Failed(e.to_string()))?;
-            stats.bytes += values
-                .iter()
-                .map(|v| v.to_string().len() as u64)
-                .sum::<u64>();
+            stats.bytes += json_len(&values);
             stats.rows += 1;
             batch.push(values);
             if batch.len() == batch_rows {
@@ -387,4 +384,37 @@ pub async fn cancel(
         )
         .await?;
     Ok(())
+}
+
+/// Bytes of the row as JSON, counted without building the text (per row, hot).
+fn json_len(values: &[serde_json::Value]) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, values);
+    count.0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn json_len_counts_the_serialized_bytes() {
+        let row = vec![
+            serde_json::json!(1),
+            serde_json::json!("é"),
+            serde_json::Value::Null,
+        ];
+        assert_eq!(
+            super::json_len(&row),
+            serde_json::to_string(&row).unwrap().len() as u64
+        );
+    }
 }

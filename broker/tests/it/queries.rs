@@ -4,7 +4,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use drawbridge_broker::query::{Event, Limits, QueryError, run_read_only};
+use drawbridge_broker::query::{Limits, QueryError, run_read_only};
 use drawbridge_shared::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -420,5 +420,4 @@ async fn read_only_transaction_and_prepared_protocol_hold_without_the_gate() {
         .await
         .unwrap();
     assert_eq!(n, 3, "nothing was written or deleted");
-    let _ = Event::Rows(Vec::new());
 }

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tui_textarea::TextArea;
 use uuid::Uuid;
 
+use crate::admin::{self, Effect, audit::AuditPane, secrets::SecretsPane};
 use crate::client::{Client, ClientError};
 use crate::export;
 use crate::history::History;
@@ -28,6 +29,9 @@ pub enum Pane {
     Login,
     Access,
     Query,
+    /// Admins only, like Audit.
+    Secrets,
+    Audit,
 }
 
 /// Everything that happens: input, time, and answers from the broker.
@@ -51,6 +55,10 @@ pub enum Action {
     SchemaLoaded(Result<SchemaResponse, ClientError>),
     /// Mouse wheel (with --mouse): true scrolls down.
     Scroll(bool),
+    /// Bracketed paste: the text arrives whole, newlines included.
+    Paste(String),
+    /// An answer for the admin panes.
+    Admin(admin::Answer),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -174,11 +182,13 @@ pub struct App {
     /// A row shown whole (JSON pretty-printed) until a key is pressed.
     pub viewer: Option<String>,
     pub history: History,
+    pub secrets: SecretsPane,
+    pub audit: AuditPane,
     refresh_seq: u64,
     last_refresh: Option<Instant>,
 }
 
-fn line_input(text: &str, placeholder: &str) -> TextArea<'static> {
+pub(crate) fn line_input(text: &str, placeholder: &str) -> TextArea<'static> {
     let mut t = TextArea::new(vec![text.to_owned()]);
     t.set_placeholder_text(placeholder);
     t.set_cursor_line_style(ratatui::style::Style::default());
@@ -237,6 +247,8 @@ impl App {
             schema: None,
             viewer: None,
             history: History::load(crate::history::default_path()),
+            secrets: SecretsPane::default(),
+            audit: AuditPane::default(),
             refresh_seq: 0,
             last_refresh: None,
         }
@@ -270,6 +282,45 @@ impl App {
             Pane::Access => keys::ACCESS,
             Pane::Query if self.query.results_focused => keys::RESULTS,
             Pane::Query => keys::QUERY,
+            Pane::Secrets => self.secrets.bindings(),
+            Pane::Audit => self.audit.bindings(),
+        }
+    }
+
+    /// Whether the logged-in user has the admin panes.
+    pub fn is_admin(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.user.roles.contains(&Role::Admin))
+    }
+
+    /// Carries out what an admin pane asked for.
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Call(call) => {
+                    self.spawn(move |c| async move { Action::Admin(admin::execute(c, call).await) })
+                }
+                Effect::Toast(text, error) => self.toast(text, error),
+                Effect::Error(e) => self.error(&e),
+            }
+        }
+    }
+
+    /// Switches panes; leaving the secrets pane hides any revealed value.
+    fn show(&mut self, pane: Pane) {
+        if self.pane == Pane::Secrets && pane != Pane::Secrets {
+            self.secrets.leave();
+        }
+        let entering = self.pane != pane;
+        self.pane = pane;
+        if entering {
+            let effects = match pane {
+                Pane::Secrets => self.secrets.open(),
+                Pane::Audit => self.audit.open(),
+                _ => Vec::new(),
+            };
+            self.apply(effects);
         }
     }
 
@@ -338,6 +389,15 @@ impl App {
                 self.schema = Some(SchemaPicker { items, selected: 0 });
             }
             Action::SchemaLoaded(Err(e)) => self.error(&e),
+            Action::Paste(text) => self.on_paste(&text),
+            Action::Admin(answer) => {
+                let effects = if answer.is_audit() {
+                    self.audit.on_answer(answer)
+                } else {
+                    self.secrets.on_answer(answer)
+                };
+                self.apply(effects);
+            }
             Action::QueryDone { query_id, result } => {
                 if self
                     .query
@@ -362,8 +422,38 @@ impl App {
         }
     }
 
+    fn on_paste(&mut self, text: &str) {
+        let one_line = || text.replace(['\r', '\n'], " ");
+        match self.pane {
+            Pane::Login => {
+                let input = match self.login.field {
+                    LoginField::User => &mut self.login.user,
+                    LoginField::Password => &mut self.login.password,
+                };
+                input.insert_str(one_line().trim());
+            }
+            Pane::Access => {
+                if let Some(form) = self.form.as_mut() {
+                    form.reason.insert_str(one_line());
+                } else if let Some(d) = self.decision.as_mut() {
+                    d.comment.insert_str(one_line());
+                }
+            }
+            Pane::Query if !self.query.results_focused && self.schema.is_none() => {
+                self.query.editor.insert_str(text.replace("\r\n", "\n"));
+                self.query.edited_at = Some(Instant::now());
+            }
+            Pane::Query => {}
+            Pane::Secrets => self.secrets.on_paste(text),
+            Pane::Audit => self.audit.on_paste(text),
+        }
+    }
+
     fn error(&mut self, e: &ClientError) {
         if e.code == "session_expired" || e.code == "unauthenticated" {
+            // Nothing an admin had open outlives the session.
+            self.secrets = SecretsPane::default();
+            self.audit = AuditPane::default();
             self.pane = Pane::Login;
             self.login.message = Some("Your session ended; log in again.".into());
         }
@@ -386,6 +476,12 @@ impl App {
             .is_some_and(|t| t.until <= Instant::now())
         {
             self.toast = None;
+        }
+        let now = Instant::now();
+        self.secrets.on_tick(now);
+        if self.pane == Pane::Audit {
+            let effects = self.audit.on_tick(now);
+            self.apply(effects);
         }
         // Keep lists and countdowns fresh while logged in.
         if self.me.is_some()
@@ -499,6 +595,7 @@ impl App {
         }
         if self.pane != Pane::Login
             && let Some(intent) = keys::lookup(keys::GLOBAL, &key)
+                .or_else(|| keys::lookup(keys::ADMIN, &key).filter(|_| self.is_admin()))
         {
             return self.global(intent);
         }
@@ -506,6 +603,14 @@ impl App {
             Pane::Login => self.login_key(key),
             Pane::Access => self.access_key(key),
             Pane::Query => self.query_key(key),
+            Pane::Secrets => {
+                let effects = self.secrets.on_key(key);
+                self.apply(effects);
+            }
+            Pane::Audit => {
+                let effects = self.audit.on_key(key);
+                self.apply(effects);
+            }
         }
     }
 
@@ -513,8 +618,11 @@ impl App {
         match intent {
             Intent::Quit => self.quit = true,
             Intent::Help => self.help = true,
-            Intent::ShowAccess => self.pane = Pane::Access,
-            Intent::ShowQuery => self.pane = Pane::Query,
+            Intent::ShowAccess => self.show(Pane::Access),
+            Intent::ShowQuery => self.show(Pane::Query),
+            // The broker refuses non-admins anyway; the panes are not offered.
+            Intent::ShowSecrets if self.is_admin() => self.show(Pane::Secrets),
+            Intent::ShowAudit if self.is_admin() => self.show(Pane::Audit),
             _ => {}
         }
     }

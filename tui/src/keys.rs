@@ -47,6 +47,25 @@ pub enum Intent {
     Bottom,
     LineStart,
     LineEnd,
+    // admin panes
+    ShowSecrets,
+    ShowAudit,
+    Filter,
+    New,
+    Edit,
+    Reveal,
+    Test,
+    ToggleActive,
+    Expiry,
+    Delete,
+    SwitchView,
+    Save,
+    PrevField,
+    Yes,
+    No,
+    Follow,
+    Verify,
+    ClearFilters,
 }
 
 pub struct Binding {
@@ -68,11 +87,32 @@ macro_rules! bind {
     };
 }
 
+/// ↑↓ and j/k move a selection in every list.
+const MOVE_DOWN: Binding = bind!(
+    "↑↓",
+    "move",
+    Down,
+    [(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)]
+);
+const MOVE_UP: Binding = bind!(
+    "",
+    "",
+    Up,
+    [(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)]
+);
+const REFRESH: Binding = bind!("F5", "refresh", Refresh, [(KeyCode::F(5), NONE)]);
+
 pub const GLOBAL: &[Binding] = &[
     bind!("F1", "help", Help, [(KeyCode::F(1), NONE)]),
     bind!("F2", "access", ShowAccess, [(KeyCode::F(2), NONE)]),
     bind!("F3", "query", ShowQuery, [(KeyCode::F(3), NONE)]),
     bind!("^Q", "quit", Quit, [(KeyCode::Char('q'), CTRL)]),
+];
+
+/// Only admins have these panes (and see these keys).
+pub const ADMIN: &[Binding] = &[
+    bind!("F8", "secrets", ShowSecrets, [(KeyCode::F(8), NONE)]),
+    bind!("F9", "audit", ShowAudit, [(KeyCode::F(9), NONE)]),
 ];
 
 pub const LOGIN: &[Binding] = &[
@@ -104,7 +144,7 @@ pub const ACCESS: &[Binding] = &[
     bind!("a", "approve", Approve, [(KeyCode::Char('a'), NONE)]),
     bind!("d", "deny", Deny, [(KeyCode::Char('d'), NONE)]),
     bind!("x", "revoke grant", Revoke, [(KeyCode::Char('x'), NONE)]),
-    bind!("F5", "refresh", Refresh, [(KeyCode::F(5), NONE)]),
+    REFRESH,
     bind!("?", "help", Help, [(KeyCode::Char('?'), NONE)]),
 ];
 
@@ -141,18 +181,8 @@ pub const QUERY: &[Binding] = &[
 ];
 
 pub const SCHEMA: &[Binding] = &[
-    bind!(
-        "↑↓",
-        "move",
-        Down,
-        [(KeyCode::Down, NONE), (KeyCode::Char('j'), NONE)]
-    ),
-    bind!(
-        "",
-        "",
-        Up,
-        [(KeyCode::Up, NONE), (KeyCode::Char('k'), NONE)]
-    ),
+    MOVE_DOWN,
+    MOVE_UP,
     bind!("Enter", "insert name", Submit, [(KeyCode::Enter, NONE)]),
     bind!(
         "Esc",
@@ -246,6 +276,119 @@ pub const RESULTS: &[Binding] = &[
     bind!("Esc", "cancel query", Cancel, [(KeyCode::Esc, NONE)]),
 ];
 
+pub const SECRETS: &[Binding] = &[
+    MOVE_DOWN,
+    MOVE_UP,
+    bind!("/", "filter", Filter, [(KeyCode::Char('/'), NONE)]),
+    bind!("n", "new", New, [(KeyCode::Char('n'), NONE)]),
+    bind!("e", "edit", Edit, [(KeyCode::Char('e'), NONE)]),
+    bind!("v", "reveal", Reveal, [(KeyCode::Char('v'), NONE)]),
+    bind!("t", "test", Test, [(KeyCode::Char('t'), NONE)]),
+    bind!("a", "on/off", ToggleActive, [(KeyCode::Char('a'), NONE)]),
+    bind!("x", "expiry", Expiry, [(KeyCode::Char('x'), NONE)]),
+    bind!(
+        "D",
+        "delete",
+        Delete,
+        [
+            (KeyCode::Char('D'), SHIFT),
+            (KeyCode::Char('D'), NONE),
+            (KeyCode::Delete, NONE)
+        ]
+    ),
+    bind!("Tab", "settings", SwitchView, [(KeyCode::Tab, NONE)]),
+    REFRESH,
+];
+
+pub const SECRET_FORM: &[Binding] = &[
+    bind!("Tab", "next field", NextField, [(KeyCode::Tab, NONE)]),
+    bind!("", "", PrevField, [(KeyCode::BackTab, SHIFT)]),
+    bind!("^S", "save", Save, [(KeyCode::Char('s'), CTRL)]),
+    bind!("Esc", "cancel", Close, [(KeyCode::Esc, NONE)]),
+];
+
+pub const CONFIRM: &[Binding] = &[
+    bind!(
+        "y",
+        "yes",
+        Yes,
+        [(KeyCode::Char('y'), NONE), (KeyCode::Char('Y'), SHIFT)]
+    ),
+    bind!(
+        "n/Esc",
+        "no",
+        No,
+        [(KeyCode::Char('n'), NONE), (KeyCode::Esc, NONE)]
+    ),
+];
+
+/// A one-line input: a filter, an expiry, a setting's value.
+pub const INPUT: &[Binding] = &[
+    bind!("Enter", "apply", Submit, [(KeyCode::Enter, NONE)]),
+    bind!("Esc", "cancel", Close, [(KeyCode::Esc, NONE)]),
+];
+
+pub const SETTINGS: &[Binding] = &[
+    MOVE_DOWN,
+    MOVE_UP,
+    bind!("Enter", "change", Edit, [(KeyCode::Enter, NONE)]),
+    bind!("Tab", "secrets", SwitchView, [(KeyCode::Tab, NONE)]),
+    REFRESH,
+];
+
+pub const AUDIT: &[Binding] = &[
+    MOVE_DOWN,
+    MOVE_UP,
+    bind!("PgUp/PgDn", "page", PageDown, [(KeyCode::PageDown, NONE)]),
+    bind!("", "", PageUp, [(KeyCode::PageUp, NONE)]),
+    bind!(
+        "g/G",
+        "newest/oldest",
+        Top,
+        [(KeyCode::Char('g'), NONE), (KeyCode::Home, NONE)]
+    ),
+    bind!(
+        "",
+        "",
+        Bottom,
+        [
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+            (KeyCode::End, NONE)
+        ]
+    ),
+    bind!("Enter", "details", ViewRow, [(KeyCode::Enter, NONE)]),
+    bind!("f", "follow", Follow, [(KeyCode::Char('f'), NONE)]),
+    bind!("/", "filter", Filter, [(KeyCode::Char('/'), NONE)]),
+    bind!(
+        "c",
+        "clear filters",
+        ClearFilters,
+        [(KeyCode::Char('c'), NONE)]
+    ),
+    bind!("v", "verify chain", Verify, [(KeyCode::Char('v'), NONE)]),
+    REFRESH,
+];
+
+pub const AUDIT_FILTER: &[Binding] = &[
+    bind!(
+        "Tab",
+        "next field",
+        NextField,
+        [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)]
+    ),
+    bind!(
+        "",
+        "",
+        PrevField,
+        [(KeyCode::BackTab, SHIFT), (KeyCode::Up, NONE)]
+    ),
+    bind!("←→", "outcome", NextPreset, [(KeyCode::Right, NONE)]),
+    bind!("", "", PrevPreset, [(KeyCode::Left, NONE)]),
+    bind!("Enter", "apply", Submit, [(KeyCode::Enter, NONE)]),
+    bind!("Esc", "cancel", Close, [(KeyCode::Esc, NONE)]),
+];
+
 /// The intent a key has in `table`, if any.
 pub fn lookup(table: &[Binding], key: &KeyEvent) -> Option<Intent> {
     table
@@ -315,7 +458,23 @@ mod tests {
 
     #[test]
     fn every_intent_with_a_label_has_a_description() {
-        for table in [GLOBAL, LOGIN, ACCESS, REQUEST_FORM, QUERY, RESULTS, SCHEMA] {
+        for table in [
+            GLOBAL,
+            ADMIN,
+            LOGIN,
+            ACCESS,
+            REQUEST_FORM,
+            QUERY,
+            RESULTS,
+            SCHEMA,
+            SECRETS,
+            SECRET_FORM,
+            CONFIRM,
+            INPUT,
+            SETTINGS,
+            AUDIT,
+            AUDIT_FILTER,
+        ] {
             for (label, desc) in hints(table) {
                 assert!(!desc.is_empty(), "{label}");
             }

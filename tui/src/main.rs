@@ -1,5 +1,8 @@
 //! `drawbridge`: the terminal client of the Drawbridge broker.
 
+mod admin;
+#[cfg(test)]
+mod admin_ui_tests;
 mod app;
 mod client;
 mod export;
@@ -113,6 +116,8 @@ fn run() -> Result<()> {
         let client = Client::new(&broker, &tls)?;
         // ratatui::init restores the terminal on panic too.
         let mut terminal = ratatui::init();
+        // Pastes arrive whole (a multi-line secret stays one value).
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste)?;
         if cli.mouse {
             crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
         }
@@ -120,6 +125,7 @@ fn run() -> Result<()> {
         if cli.mouse {
             let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
         }
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
         ratatui::restore();
         result
     })
@@ -140,6 +146,7 @@ async fn event_loop(
             Some(event) = events.next() => match event? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => Action::Key(key),
                 Event::Resize(_, _) => Action::Tick,
+                Event::Paste(text) => Action::Paste(text),
                 Event::Mouse(m) => match m.kind {
                     MouseEventKind::ScrollDown => Action::Scroll(true),
                     MouseEventKind::ScrollUp => Action::Scroll(false),

@@ -24,7 +24,7 @@ pub fn set_color(on: bool) {
     COLOR.store(on, Ordering::Relaxed);
 }
 
-fn fg(c: Color) -> Style {
+pub(crate) fn fg(c: Color) -> Style {
     if COLOR.load(Ordering::Relaxed) {
         Style::default().fg(c)
     } else {
@@ -32,7 +32,7 @@ fn fg(c: Color) -> Style {
     }
 }
 
-fn bold() -> Style {
+pub(crate) fn bold() -> Style {
     Style::default().add_modifier(Modifier::BOLD)
 }
 
@@ -51,6 +51,8 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Pane::Login => draw_login(f, app, main),
         Pane::Access => draw_access(f, app, main),
         Pane::Query => draw_query(f, app, main),
+        Pane::Secrets => crate::admin::draw::draw_secrets(f, &mut app.secrets, main),
+        Pane::Audit => crate::admin::draw::draw_audit(f, &mut app.audit, main),
     }
     draw_status(f, app, status);
     draw_hints(f, app, hints);
@@ -98,12 +100,17 @@ fn draw_tabs(f: &mut Frame, app: &App, area: Rect) {
     } else {
         String::new()
     };
-    let line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(" Drawbridge ", bold().patch(fg(Color::Cyan))),
         Span::raw("│"),
         tab(format!("F2 Access{badge}"), app.pane == Pane::Access),
         tab("F3 Query".into(), app.pane == Pane::Query),
-    ]);
+    ];
+    if app.is_admin() {
+        spans.push(tab("F8 Secrets".into(), app.pane == Pane::Secrets));
+        spans.push(tab("F9 Audit".into(), app.pane == Pane::Audit));
+    }
+    let line = Line::from(spans);
     f.render_widget(Paragraph::new(line), area);
 }
 
@@ -132,19 +139,22 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
 
 fn draw_hints(f: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
-    let global = if app.pane == Pane::Login {
-        &[][..]
-    } else {
-        keys::GLOBAL
+    let (global, admin) = match app.pane {
+        Pane::Login => (&[][..], &[][..]),
+        _ if app.is_admin() => (keys::GLOBAL, keys::ADMIN),
+        _ => (keys::GLOBAL, &[][..]),
     };
-    for (label, desc) in keys::hints(app.bindings()).chain(keys::hints(global)) {
+    let all = keys::hints(app.bindings())
+        .chain(keys::hints(global))
+        .chain(keys::hints(admin));
+    for (label, desc) in all {
         spans.push(Span::styled(format!(" {label}"), bold()));
         spans.push(Span::raw(format!(" {desc} ")));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
     Rect {
@@ -155,7 +165,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-fn boxed(title: &str, focused: bool) -> Block<'static> {
+pub(crate) fn boxed(title: &str, focused: bool) -> Block<'static> {
     let style = if focused {
         bold().patch(fg(Color::Cyan))
     } else {
@@ -560,7 +570,8 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(format!("  {label:<12} {desc}")));
     }
     lines.push(Line::from(Span::styled("Everywhere", bold())));
-    for (label, desc) in keys::hints(keys::GLOBAL) {
+    let admin = if app.is_admin() { keys::ADMIN } else { &[] };
+    for (label, desc) in keys::hints(keys::GLOBAL).chain(keys::hints(admin)) {
         lines.push(Line::from(format!("  {label:<12} {desc}")));
     }
     lines.push(Line::from(""));

@@ -18,14 +18,14 @@ use crate::app::{Action, App, DecisionForm, Pane, RequestForm, Running, SchemaPi
 use crate::client::{Client, TlsFiles};
 use crate::results::ResultsView;
 
-fn app(user: &str) -> App {
+pub(crate) fn app(user: &str) -> App {
     crate::ui::set_color(false);
     let client = Client::new("https://broker.example:7070", &TlsFiles::default()).unwrap();
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Action>();
     App::new(client, tx, user)
 }
 
-fn render(app: &mut App, width: u16, height: u16) -> String {
+pub(crate) fn render(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| crate::ui::draw(f, app)).unwrap();
     let buffer = terminal.backend().buffer();

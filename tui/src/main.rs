@@ -1,18 +1,5 @@
 //! `drawbridge`: the terminal client of the Drawbridge broker.
 
-mod admin;
-#[cfg(test)]
-mod admin_ui_tests;
-mod app;
-mod client;
-mod export;
-mod history;
-mod keys;
-mod results;
-mod ui;
-#[cfg(test)]
-mod ui_tests;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -23,8 +10,9 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::app::{Action, App};
-use crate::client::{Client, TlsFiles};
+use drawbridge_tui::app::{Action, App};
+use drawbridge_tui::client::{Client, TlsFiles};
+use drawbridge_tui::ui;
 
 #[derive(Parser)]
 #[command(

@@ -13,6 +13,10 @@ cd "$DRAWBRIDGE_ROOT"
 
 declare -a RESULTS=()
 FAILED=0
+# The reliability parts append their figures here (JSON lines); printed at the end.
+DRAWBRIDGE_FIGURES="$(mktemp "${TMPDIR:-/tmp}/drawbridge-figures.XXXXXX")"
+export DRAWBRIDGE_FIGURES
+trap 'rm -f "$DRAWBRIDGE_FIGURES"' EXIT
 
 run_check() {
   local name="$1"; shift
@@ -26,7 +30,21 @@ run_check() {
   fi
 }
 
+print_figures() {
+  [ -s "$DRAWBRIDGE_FIGURES" ] || return 0
+  printf '\n==== reliability and security figures ====\n'
+  python3 - "$DRAWBRIDGE_FIGURES" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    entry = json.loads(line)
+    figures = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v}"
+                        for k, v in entry["figures"].items())
+    print(f"{entry['part']}: {figures}")
+PY
+}
+
 summary() {
+  print_figures
   printf '\n==== drawbridge test summary ====\n'
   printf '%s\n' "${RESULTS[@]}"
   if [ "$FAILED" -eq 0 ]; then printf 'all checks passed\n'; else printf 'SOME CHECKS FAILED\n'; fi

@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drawbridge_shared::gate::{self, GateOptions};
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
@@ -33,6 +33,8 @@ fn bench(c: &mut Criterion) {
         );
     }
     let mut group = c.benchmark_group("gate");
+    // Per statement: scripts/bench.sh divides by this.
+    group.throughput(Throughput::Elements(CORPUS.len() as u64));
     group.bench_function("check", |b| {
         b.iter(|| {
             for sql in CORPUS {

@@ -227,3 +227,71 @@ proptest! {
         prop_assert_ne!(verdict.code, Some(DenyCode::Internal));
     }
 }
+
+/// The same property over successive fixed seeds for a fixed time
+/// (DRAWBRIDGE_FUZZ_SECONDS; 60 s with DRAWBRIDGE_TEST_LONG, else 5 s). A
+/// failure names its seed, so it can be replayed with DRAWBRIDGE_FUZZ_SEED.
+#[test]
+fn the_gate_fuzzed_for_a_fixed_time() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    use proptest::test_runner::{RngSeed, TestRunner};
+
+    let long = std::env::var_os("DRAWBRIDGE_TEST_LONG").is_some();
+    let seconds = std::env::var("DRAWBRIDGE_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if long { 60 } else { 5 });
+    const PER_SEED: u32 = 2_000;
+    let (cases, allowed) = (AtomicU64::new(0), AtomicU64::new(0));
+    let started = Instant::now();
+    let mut seed = 1u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let mut runner = TestRunner::new(ProptestConfig {
+            cases: PER_SEED,
+            failure_persistence: None,
+            rng_seed: RngSeed::Fixed(seed),
+            ..ProptestConfig::default()
+        });
+        runner
+            .run(&soup(), |sql| {
+                cases.fetch_add(1, Ordering::Relaxed);
+                let options = GateOptions {
+                    schema: Some("shop".into()),
+                    ..Default::default()
+                };
+                let verdict = check(&sql, &options);
+                prop_assert_ne!(
+                    verdict.code,
+                    Some(DenyCode::Internal),
+                    "panicked on {:?}",
+                    sql
+                );
+                if verdict.allowed {
+                    allowed.fetch_add(1, Ordering::Relaxed);
+                    independently_read_only(&sql).map_err(TestCaseError::fail)?;
+                }
+                Ok(())
+            })
+            .unwrap_or_else(|e| panic!("DRAWBRIDGE_FUZZ_SEED={seed}: {e}"));
+        seed += 1;
+    }
+    let line = format!(
+        r#"{{"part":"gate fuzz","figures":{{"seconds":{seconds},"seeds":{},"cases":{},"allowed_and_checked":{},"failures":0}}}}"#,
+        seed - 1,
+        cases.load(Ordering::Relaxed),
+        allowed.load(Ordering::Relaxed)
+    );
+    println!("FIGURES {line}");
+    if let Some(path) = std::env::var_os("DRAWBRIDGE_FIGURES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}

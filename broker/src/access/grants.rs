@@ -140,7 +140,7 @@ pub async fn end_grant(
     reason: &str,
     event: NewEvent,
 ) -> Result<bool, AccessError> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::store::write_tx(&state.pool).await?;
     let row = sqlx::query(
         "SELECT lease_id, revoke_pending FROM grants WHERE id = ? AND state = 'active'",
     )

@@ -463,7 +463,7 @@ async fn grant_access(
         .ok_or(AccessError::NotFound("access request"))?;
 
     let committed: Result<(), AccessError> = async {
-        let mut tx = state.pool.begin().await?;
+        let mut tx = crate::store::write_tx(&state.pool).await?;
         let done = sqlx::query(
             "UPDATE access_requests SET state = 'approved', decided_at = ?, decided_by = ?, decision_comment = ?, \
              duration_seconds = ? WHERE id = ? AND state = 'pending'",

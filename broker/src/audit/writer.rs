@@ -1,6 +1,5 @@
 use chrono::{SubsecRound, Utc};
 use drawbridge_shared::api::audit::AuditEvent;
-use sqlx::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{GENESIS_HASH, NewEvent};
@@ -80,20 +79,19 @@ pub(super) async fn commit_batch(
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let result = append_in_tx(&mut conn, events).await;
-    match result {
-        Ok(sealed) => {
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok(sealed)
-        }
-        Err(e) => {
-            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                // A connection in an unknown transaction state must not go back to the pool.
-                let _ = conn.detach().close().await;
-            }
-            Err(e)
-        }
+    let result = match append_in_tx(&mut conn, events).await {
+        // A failed COMMIT (a full disk, say) can leave the transaction open.
+        Ok(sealed) => sqlx::query("COMMIT")
+            .execute(&mut *conn)
+            .await
+            .map(|_| sealed),
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        // The pool's release hook rolls back whatever is still open, too.
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
     }
+    result
 }
 
 async fn append_in_tx(

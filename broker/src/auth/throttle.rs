@@ -53,7 +53,7 @@ pub async fn record_failure(
     addr: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = Utc::now();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::write_tx(pool).await?;
     // Old failures no longer count: prune them as we go.
     sqlx::query("DELETE FROM login_failures WHERE at <= ?")
         .bind(time_text(now - limits.window))

@@ -124,6 +124,7 @@ impl From<crate::query::QueryError> for AppError {
             Q::Cancelled => ErrorCode::QueryCancelled,
             Q::Timeout(_) => ErrorCode::QueryTimeout,
             Q::Failed(_) => ErrorCode::QueryFailed,
+            Q::Unavailable(_) => ErrorCode::DatabaseUnavailable,
         };
         Self::new(code, e.to_string())
     }

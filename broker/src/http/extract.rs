@@ -61,6 +61,9 @@ impl FromRequestParts<AppState> for Auth {
             })?;
         let idle = Duration::seconds(state.config.auth.idle_timeout_seconds as i64);
         match sessions::authenticate(&state.pool, token, idle).await {
+            Ok(p) if p.has_role(Role::Service) && !service_may_call(parts) => {
+                Err(AppError::forbidden())
+            }
             Ok(p) => Ok(Auth(p)),
             Err(SessionError::Invalid) => Err(AppError::new(
                 ErrorCode::Unauthenticated,
@@ -73,6 +76,17 @@ impl FromRequestParts<AppState> for Auth {
             Err(SessionError::Store(e)) => Err(e.into()),
         }
     }
+}
+
+/// Service accounts exist to read secrets: everything else is refused to
+/// them here, in one place, whatever a handler's own role check says.
+const SERVICE_ROUTES: &[&str] = &["/v1/me", "/v1/auth/logout", "/v1/secrets/{name}/value"];
+
+fn service_may_call(parts: &Parts) -> bool {
+    parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()
+        .is_some_and(|m| SERVICE_ROUTES.contains(&m.as_str()))
 }
 
 impl Auth {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{BoxError, Router};
 use drawbridge_shared::ErrorCode;
@@ -97,8 +97,46 @@ pub fn router(state: AppState) -> Router {
                 }))
                 .timeout(timeout),
         )
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(record_metrics))
         .with_state(state)
+}
+
+/// Framework rejections (a path segment that is not UTF-8, a malformed query
+/// string…) come as plain text; clients get every error as coded JSON.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status.as_u16() {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        408 => ErrorCode::RequestTimeout,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        s if s >= 500 => ErrorCode::Internal,
+        _ => ErrorCode::BadRequest,
+    };
+    let bytes = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let message = if text.trim().is_empty() || code == ErrorCode::Internal {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text.chars().take(300).collect()
+    };
+    let mut response = AppError::new(code, message).into_response();
+    *response.status_mut() = status;
+    response
 }
 
 async fn record_metrics(req: Request, next: Next) -> Response {

@@ -142,7 +142,8 @@ pub async fn run(state: AppState, p: Prepared, tx: mpsc::Sender<Event>) {
     let outcome = execute(&state, &p, &tx, timeout_ms).await;
     state.queries.lock().remove(&p.query_id);
     let elapsed_ms = started.elapsed().as_millis() as u64;
-    let mut details = json!({"database": p.database, "sql": p.sql, "verdict": "allowed", "elapsed_ms": elapsed_ms});
+    let mut details = json!({"database": p.database, "sql": p.sql, "verdict": "allowed",
+                              "query_id": p.query_id, "elapsed_ms": elapsed_ms});
     let (event, final_event) = match outcome {
         Ok(stats) => {
             details["rows"] = json!(stats.rows);
@@ -162,6 +163,7 @@ pub async fn run(state: AppState, p: Prepared, tx: mpsc::Sender<Event>) {
             details["status"] = json!(match e {
                 QueryError::Cancelled => "cancelled",
                 QueryError::Timeout(_) => "timeout",
+                QueryError::Unavailable(_) => "unavailable",
                 _ => "failed",
             });
             (
@@ -204,9 +206,10 @@ fn classify(e: sqlx::Error, cancelled: &AtomicBool, timeout_ms: u64) -> QueryErr
                 .map(|d| d.message().to_owned())
                 .unwrap_or_default(),
         ),
+        // Not an answer from the database: it is down or the connection broke.
         None => {
             tracing::warn!(error = %e, "query failed outside the database");
-            QueryError::Failed("the connection to the database failed".into())
+            QueryError::Unavailable("the connection to the database failed; try again".into())
         }
     }
 }

@@ -34,6 +34,9 @@ pub enum QueryError {
     Timeout(u64),
     #[error("the database refused the statement: {0}")]
     Failed(String),
+    /// The database could not be reached (down, connection lost, pool exhausted).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Store(#[from] sqlx::Error),
     #[error(transparent)]

@@ -139,7 +139,7 @@ impl Keyring {
 /// Re-encrypts every value and the key material under the newest key, in one
 /// transaction: a crash midway leaves everything as it was.
 pub async fn rotate(keyring: &Keyring, pool: &Pool) -> Result<usize, KeyringError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::store::write_tx(pool).await?;
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, ciphertext FROM secrets")
         .fetch_all(&mut *tx)
         .await?;

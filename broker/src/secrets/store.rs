@@ -155,7 +155,7 @@ pub async fn create(
     check_value(&req.value)?;
     let now = now_text();
     let id = uuid::Uuid::now_v7().to_string();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::store::write_tx(&state.pool).await?;
     let inserted = sqlx::query(
         "INSERT INTO secrets (id, name, category, description, test_config, ciphertext, version, active, expires_at, \
          created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 1, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
@@ -260,7 +260,7 @@ pub async fn update(
     let id: String = row.try_get("id")?;
     let mut version = row.try_get::<i64, _>("version")?;
     let now = now_text();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::store::write_tx(&state.pool).await?;
     if let Some(value) = &req.value {
         version += 1;
         sqlx::query("UPDATE secrets SET ciphertext = ?, version = ? WHERE id = ?")

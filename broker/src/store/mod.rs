@@ -45,6 +45,19 @@ pub async fn open(path: &Path) -> Result<Pool, StoreError> {
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // A COMMIT that failed (a full disk) can leave its transaction open,
+        // and such a connection back in the pool would hold SQLite's write
+        // lock for good: nothing could be written again until a restart.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_ok() {
+                    tracing::warn!(
+                        "a store connection came back inside a transaction; rolled back"
+                    );
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|source| StoreError::Open {
@@ -53,6 +66,17 @@ pub async fn open(path: &Path) -> Result<Pool, StoreError> {
         })?;
     MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// A write transaction that takes SQLite's write lock at once. A deferred
+/// `BEGIN` that reads first and writes later fails with "database is locked"
+/// at once (no busy wait) when another connection committed in between —
+/// under concurrent requests that is common; waiting for the lock up front
+/// lets `busy_timeout` do its job.
+pub async fn write_tx(
+    pool: &Pool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
 /// Current time as stored: RFC 3339 UTC with fixed microsecond precision, so

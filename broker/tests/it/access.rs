@@ -5,89 +5,14 @@ use std::time::Duration;
 
 use drawbridge_broker::access::grants;
 use drawbridge_shared::Role;
-use drawbridge_shared::api::access::{AccessRequest, Grant, GrantState, RequestState};
+use drawbridge_shared::api::access::{AccessRequest, GrantState, RequestState};
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::support::world::World;
 use crate::support::{Services, TestBroker, TestDatabase, TestVault, code};
 
-const PW: &str = "correct horse battery";
-
-/// A broker serving one test database `db1` (approvers: approver, admin).
-struct World {
-    db: TestDatabase,
-    vault: TestVault,
-    b: TestBroker,
-}
-
-impl World {
-    async fn new(default_ttl: u64, max_ttl: u64, max_duration: u64) -> Self {
-        let services = Services::from_state();
-        let db = TestDatabase::create(&services).await;
-        let vault = TestVault::mount_with_ttl(&services, &db, default_ttl, max_ttl).await;
-        let entry = vault.database_entry(
-            &services,
-            "db1",
-            &db,
-            "required",
-            "\"approver\", \"admin\"",
-            max_duration,
-        );
-        let b = TestBroker::start_full(&services, &[], &entry).await;
-        b.add_user("alice", &[Role::User], PW).await;
-        b.add_user("dave", &[Role::User], PW).await;
-        b.add_user("bob", &[Role::User, Role::Approver], PW).await;
-        b.add_user("carol", &[Role::User, Role::Admin], PW).await;
-        Self { db, vault, b }
-    }
-
-    async fn request(&self, token: &str, duration: u64) -> AccessRequest {
-        let (status, body) = self
-            .b
-            .post("/v1/access-requests", token, json!({"database": "db1", "reason": "investigate ticket OPS-1234", "duration_seconds": duration}))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        serde_json::from_value(body).unwrap()
-    }
-
-    async fn approve(&self, token: &str, id: uuid::Uuid) -> (StatusCode, serde_json::Value) {
-        self.b
-            .post(
-                &format!("/v1/access-requests/{id}/approve"),
-                token,
-                json!({"comment": "ok"}),
-            )
-            .await
-    }
-
-    async fn grant(&self, token: &str, id: uuid::Uuid) -> Grant {
-        let (status, body) = self.b.get(&format!("/v1/grants/{id}"), token).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        serde_json::from_value(body).unwrap()
-    }
-
-    async fn users(&self) -> i64 {
-        self.db.users_like(&self.vault.user_prefix()).await
-    }
-
-    async fn wait_users(&self, want: i64, within: Duration) -> i64 {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let n = self.users().await;
-            if n == want || tokio::time::Instant::now() >= deadline {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn actions(&self) -> Vec<String> {
-        sqlx::query_scalar("SELECT action FROM audit_events ORDER BY seq")
-            .fetch_all(&self.b.state.pool)
-            .await
-            .unwrap()
-    }
-}
+const PW: &str = crate::support::world::PW;
 
 #[tokio::test]
 async fn the_whole_flow_request_approve_use_revoke() {

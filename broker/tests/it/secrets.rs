@@ -3,7 +3,6 @@
 //! settings change live.
 
 use std::collections::HashMap;
-use std::process::Command;
 
 use axum::http::HeaderMap;
 use drawbridge_broker::secrets::Keyring;
@@ -13,10 +12,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::broker::config_text;
-use crate::support::{Services, TestBroker, TestDatabase, TestVault, code};
+use crate::support::{Services, TestBroker, TestDatabase, TestVault, cli, code};
 
 const PW: &str = "correct horse battery";
-const BIN: &str = env!("CARGO_BIN_EXE_drawbridge-broker");
 const VALUE: &str = "sk_live_Zq8uNhV3mLr2pT6wXc1Y";
 
 async fn admin_broker(overrides: &[(&str, &str)]) -> (TestBroker, String) {
@@ -277,19 +275,6 @@ async fn every_secrets_route_refuses_users_and_approvers() {
         still["value"], "v",
         "nothing was changed by the refused calls"
     );
-}
-
-fn cli(b: &TestBroker, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let config = b.dir.path().join("broker.toml");
-    let store = b.dir.path().join("broker.sqlite");
-    std::fs::write(&config, config_text(store.to_str().unwrap(), "", "")).unwrap();
-    Command::new(BIN)
-        .arg("--config")
-        .arg(&config)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
 }
 
 #[tokio::test]

@@ -76,6 +76,25 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// The first column of a query's rows, as text (`{db}` is this database).
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        sqlx::query_scalar(&sql.replace("{db}", &self.name))
+            .fetch_all(&self.ops)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// How many connections are open for users whose names start with `prefix`.
+    pub async fn connections_like(&self, prefix: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER LIKE CONCAT(?, '%')",
+        )
+        .bind(prefix)
+        .fetch_one(&self.ops)
+        .await
+        .expect("query the processlist")
+    }
+
     /// How many MariaDB users exist whose names start with `prefix`.
     pub async fn users_like(&self, prefix: &str) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM mysql.user WHERE user LIKE CONCAT(?, '%')")

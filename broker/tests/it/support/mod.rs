@@ -4,11 +4,14 @@
 
 pub mod broker;
 pub mod mariadb;
+mod proxy;
 mod services;
 mod vault;
+pub mod world;
 
 pub use broker::{TestBroker, code};
 pub use mariadb::TestDatabase;
+pub use proxy::TcpProxy;
 pub use services::Services;
 pub use vault::TestVault;
 
@@ -32,5 +35,40 @@ where
     });
     if handle.join().is_err() {
         eprintln!("test cleanup panicked");
+    }
+}
+
+/// Runs the real `drawbridge-broker` binary's CLI on the test broker's store.
+pub fn cli(b: &TestBroker, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let config = b.dir.path().join("broker.toml");
+    let store = b.dir.path().join("broker.sqlite");
+    std::fs::write(
+        &config,
+        broker::config_text(store.to_str().unwrap(), "", ""),
+    )
+    .unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_drawbridge-broker"))
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+/// Records a test's figures: printed, and appended as a JSON line to the
+/// file `DRAWBRIDGE_FIGURES` names (scripts/test.sh collects them).
+pub fn figures(part: &str, figures: serde_json::Value) {
+    let line = serde_json::json!({"part": part, "figures": figures}).to_string();
+    println!("FIGURES {line}");
+    if let Some(path) = std::env::var_os("DRAWBRIDGE_FIGURES") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
     }
 }

@@ -121,8 +121,11 @@ max_duration_seconds = {max}
 
 impl Drop for TestVault {
     fn drop(&mut self) {
-        let (root, mount) = (self.root.clone(), self.mount.clone());
+        let (services, mount) = (Services::from_state(), self.mount.clone());
         block_on_cleanup(move || async move {
+            // A client of this runtime: the test's pooled connections died with it.
+            let root = VaultClient::new(&services.vault_addr, &services.vault_root_token)
+                .expect("vault client");
             let revoke = root
                 .request(
                     reqwest::Method::PUT,

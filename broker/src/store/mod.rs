@@ -5,6 +5,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -45,17 +46,18 @@ pub async fn open(path: &Path) -> Result<Pool, StoreError> {
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
-        // A COMMIT that failed (a full disk) can leave its transaction open,
-        // and such a connection back in the pool would hold SQLite's write
-        // lock for good: nothing could be written again until a restart.
+        // A COMMIT that failed (a full disk) can leave its transaction open in
+        // SQLite (holding the write lock) or in sqlx's bookkeeping (refusing
+        // every later BEGIN): either way nothing could be written again until
+        // a restart. Such a connection is closed instead of pooled.
         .after_release(|conn, _| {
             Box::pin(async move {
-                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_ok() {
-                    tracing::warn!(
-                        "a store connection came back inside a transaction; rolled back"
-                    );
+                let open_in_sqlite = sqlx::query("ROLLBACK").execute(&mut *conn).await.is_ok();
+                let keep = !open_in_sqlite && !conn.is_in_transaction();
+                if !keep {
+                    tracing::warn!("a store connection came back inside a transaction; closed");
                 }
-                Ok(true)
+                Ok(keep)
             })
         })
         .connect_with(options)

@@ -233,6 +233,10 @@ impl Drop for SmallDisk {
 
 #[tokio::test]
 async fn a_full_disk_answers_503_and_loses_nothing_acknowledged() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("drawbridge_broker=debug")
+        .try_init();
     let Some(disk) = SmallDisk::mount(8) else {
         figures(
             "fault: store disk full",
@@ -288,10 +292,24 @@ async fn a_full_disk_answers_503_and_loses_nothing_acknowledged() {
     let (status, _) = w.b.call(Method::GET, "/health", None, None).await;
     assert!(status == StatusCode::OK || status == StatusCode::SERVICE_UNAVAILABLE);
 
-    // Room again: the same broker writes again.
+    // Room again: the same broker writes again, without a restart.
     std::fs::remove_file(filler).unwrap();
-    let (status, body) = create(1000).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let freed = Instant::now();
+    let recovered = loop {
+        let (status, body) = create(1000).await;
+        if status == StatusCode::CREATED {
+            break freed.elapsed();
+        }
+        if freed.elapsed() > Duration::from_secs(15) {
+            let probe = sqlx::query("CREATE TABLE IF NOT EXISTS probe (x)")
+                .execute(&w.b.state.pool)
+                .await;
+            panic!(
+                "no recovery after the disk was freed: {status} {body}; a direct write: {probe:?}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
     acknowledged.push("secret:disk.1000".to_owned());
 
     let targets: Vec<String> = sqlx::query_scalar(
@@ -316,6 +334,7 @@ async fn a_full_disk_answers_503_and_loses_nothing_acknowledged() {
     figures(
         "fault: store disk full",
         json!({"refused_with_503": refused, "accepted_while_full": accepted_while_full,
+               "recovered_after_ms": recovered.as_millis() as u64,
                "acknowledged_in_audit": acknowledged.len(), "events_verified": events}),
     );
 }

@@ -70,7 +70,7 @@ fi
 run_check "cargo fmt --check" cargo fmt --all -- --check
 run_check "cargo clippy -D warnings" cargo clippy --workspace --all-targets --quiet -- -D warnings
 # Integration tests mostly wait on Vault and MariaDB: run more of them at once than there are cores.
-run_check "cargo test --workspace" cargo test --workspace -- --test-threads=8
+run_check "cargo test --workspace" cargo test --workspace --no-fail-fast -- --test-threads=8
 # The benchmark is not a pass/fail (too slow, too noisy), but it must not rot.
 run_check "benchmark smoke run (scripts/bench.sh --smoke)" scripts/bench.sh --smoke --out "${TMPDIR:-/tmp}/drawbridge-bench-smoke.json"
 for e2e in scripts/e2e/*.sh; do

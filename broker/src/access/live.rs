@@ -108,7 +108,9 @@ pub async fn connect(db: &DatabaseConfig, creds: &DbCredentials) -> Result<MySql
                 Ok(())
             })
         })
-        .max_connections(4)
+        // A grant is one person, but the TUI, a script and a streamed export
+        // may run at once; more would only queue in MariaDB.
+        .max_connections(GRANT_POOL_CONNECTIONS)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
@@ -116,6 +118,9 @@ pub async fn connect(db: &DatabaseConfig, creds: &DbCredentials) -> Result<MySql
     drop(pool.acquire().await?);
     Ok(pool)
 }
+
+/// Connections a grant's pool may open to its database.
+pub const GRANT_POOL_CONNECTIONS: u32 = 8;
 
 /// Closes a pool without waiting forever for connections in use.
 pub async fn close(pool: MySqlPool) {

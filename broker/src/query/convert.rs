@@ -17,7 +17,7 @@ use sqlx::{Column as _, Row, TypeInfo, ValueRef};
 
 /// How a column's values are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Signed,
     Unsigned,
     Float,
@@ -72,18 +72,52 @@ pub fn columns(row: &MySqlRow) -> Vec<Column> {
         .collect()
 }
 
-/// One row as JSON values. A value that cannot be read is an error, never a guess.
-pub fn row_values(row: &MySqlRow) -> Result<Vec<Value>, sqlx::Error> {
-    (0..row.len()).map(|i| value(row, i)).collect()
+/// How each column of a result is read: worked out once per query, not per cell.
+pub fn kinds(row: &MySqlRow) -> Vec<Kind> {
+    row.columns().iter().map(|c| kind(c.type_info())).collect()
 }
 
-fn value(row: &MySqlRow, i: usize) -> Result<Value, sqlx::Error> {
+/// One row as JSON values. A value that cannot be read is an error, never a guess.
+pub fn row_values(row: &MySqlRow, kinds: &[Kind]) -> Result<Vec<Value>, sqlx::Error> {
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| value(row, i, *kind))
+        .collect()
+}
+
+/// `2024-02-29T23:59:58.123`: the fraction only as long as it needs (3, 6 or 9
+/// digits), like chrono's `%.f`, without parsing a format string per cell.
+fn iso_datetime(t: &NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(29);
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let nanos = t.nanosecond() % 1_000_000_000;
+    let _ = match nanos {
+        0 => Ok(()),
+        n if n % 1_000_000 == 0 => write!(out, ".{:03}", n / 1_000_000),
+        n if n % 1_000 == 0 => write!(out, ".{:06}", n / 1_000),
+        n => write!(out, ".{n:09}"),
+    };
+    out
+}
+
+fn value(row: &MySqlRow, i: usize, kind: Kind) -> Result<Value, sqlx::Error> {
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {
         return Ok(Value::Null);
     }
-    let type_info = raw.type_info().into_owned();
-    Ok(match kind(&type_info) {
+    Ok(match kind {
         Kind::Signed => Value::from(row.try_get_unchecked::<i64, _>(i)?),
         Kind::Unsigned => Value::from(row.try_get_unchecked::<u64, _>(i)?),
         Kind::Float => float(f64::from(row.try_get_unchecked::<f32, _>(i)?)),
@@ -101,7 +135,7 @@ fn value(row: &MySqlRow, i: usize) -> Result<Value, sqlx::Error> {
             Err(_) => Value::String("0000-00-00".into()),
         },
         Kind::DateTime => match row.try_get_unchecked::<NaiveDateTime, _>(i) {
-            Ok(t) => Value::String(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+            Ok(t) => Value::String(iso_datetime(&t)),
             Err(_) => Value::String("0000-00-00T00:00:00".into()),
         },
         Kind::Timestamp => match row.try_get_unchecked::<DateTime<Utc>, _>(i) {
@@ -136,4 +170,26 @@ fn binary_value(bytes: &[u8]) -> Value {
 
 fn float(f: f64) -> Value {
     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDateTime;
+
+    #[test]
+    fn datetimes_print_like_chrono_percent_dot_f() {
+        for text in [
+            "2024-02-29 23:59:58",
+            "2024-02-29 23:59:58.123",
+            "2024-02-29 23:59:58.123456",
+            "0001-01-01 00:00:00.000001",
+            "9999-12-31 23:59:59.999999999",
+        ] {
+            let t = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+            assert_eq!(
+                super::iso_datetime(&t),
+                t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+            );
+        }
+    }
 }

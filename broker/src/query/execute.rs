@@ -225,19 +225,19 @@ async fn execute(
         .acquire()
         .await
         .map_err(|e| classify(e, &p.cancelled, timeout_ms))?;
-    let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(|e| classify(e, &p.cancelled, timeout_ms))?;
-    if let Some(r) = state.queries.lock().get_mut(&p.query_id) {
-        r.connection_id = Some(id);
-    }
     let limits = Limits {
         cap: p.cap,
         timeout_ms,
         batch_rows: state.config.query.stream_batch_rows,
     };
-    let (result, reusable) = run_read_only(&mut conn, &p.sql, limits, &p.cancelled, tx).await;
+    // Registered for KILL QUERY before the statement runs.
+    let register = |id: u64| {
+        if let Some(r) = state.queries.lock().get_mut(&p.query_id) {
+            r.connection_id = Some(id);
+        }
+    };
+    let (result, reusable) =
+        run_read_only(&mut conn, &p.sql, limits, &p.cancelled, tx, register).await;
     if !reusable {
         // Unread rows or an interrupted statement: do not hand this connection on.
         conn.close_on_drop();
@@ -257,12 +257,15 @@ pub struct Limits {
 /// the gate: a server-side time limit, `START TRANSACTION READ ONLY`, and the
 /// prepared-statement protocol (one statement only). Sends the header and row
 /// batches; answers the statistics and whether the connection may be reused.
+/// `connection_id` learns the server's id of the connection (for KILL QUERY)
+/// before the statement starts.
 pub async fn run_read_only(
     conn: &mut sqlx::MySqlConnection,
     sql: &str,
     limits: Limits,
     cancelled: &AtomicBool,
     tx: &mpsc::Sender<Event>,
+    connection_id: impl FnOnce(u64),
 ) -> (Result<Stats, QueryError>, bool) {
     let Limits {
         cap,
@@ -270,28 +273,9 @@ pub async fn run_read_only(
         batch_rows,
     } = limits;
     let batch_rows = batch_rows.max(1);
-    let setup = async {
-        // The server stops the statement itself; MySQL names the limit differently.
-        let secs = timeout_ms as f64 / 1000.0;
-        if sqlx::Executor::execute(
-            &mut *conn,
-            format!("SET SESSION max_statement_time = {secs}").as_str(),
-        )
-        .await
-        .is_err()
-        {
-            sqlx::Executor::execute(
-                &mut *conn,
-                format!("SET SESSION max_execution_time = {timeout_ms}").as_str(),
-            )
-            .await?;
-        }
-        sqlx::Executor::execute(&mut *conn, "START TRANSACTION READ ONLY")
-            .await
-            .map(drop)
-    };
-    if let Err(e) = setup.await {
-        return (Err(classify(e, cancelled, timeout_ms)), false);
+    match setup(conn, timeout_ms).await {
+        Ok(id) => connection_id(id),
+        Err(e) => return (Err(classify(e, cancelled, timeout_ms)), false),
     }
     let mut stats = Stats::default();
     let mut complete = false;
@@ -300,6 +284,7 @@ pub async fn run_read_only(
         let mut rows = sqlx::query(sql).persistent(false).fetch(&mut *conn);
         let mut batch = Vec::with_capacity(batch_rows);
         let mut header_sent = false;
+        let mut kinds = Vec::new();
         let backstop = Duration::from_millis(timeout_ms + 5_000);
         loop {
             if cancelled.load(Ordering::SeqCst) {
@@ -314,6 +299,7 @@ pub async fn run_read_only(
                 break;
             };
             if !header_sent {
+                kinds = convert::kinds(&row);
                 tx.send(Event::Header(convert::columns(&row)))
                     .await
                     .map_err(|_| QueryError::Cancelled)?;
@@ -324,7 +310,7 @@ pub async fn run_read_only(
                 break;
             }
             let values =
-                convert::row_values(&row).map_err(|e| QueryError::Failed(e.to_string()))?;
+                convert::row_values(&row, &kinds).map_err(|e| QueryError::Failed(e.to_string()))?;
             stats.bytes += json_len(&values);
             stats.rows += 1;
             batch.push(values);
@@ -353,6 +339,27 @@ pub async fn run_read_only(
             .await
             .is_ok();
     (streamed.map(|()| stats), reusable)
+}
+
+/// The server-side time limit and the read-only transaction, in one round
+/// trip (our own constant text, never the user's SQL); answers the
+/// connection's id. MySQL names the limit differently: a second try.
+async fn setup(conn: &mut sqlx::MySqlConnection, timeout_ms: u64) -> Result<u64, sqlx::Error> {
+    let secs = timeout_ms as f64 / 1000.0;
+    let mariadb = format!(
+        "SET SESSION max_statement_time = {secs}; START TRANSACTION READ ONLY; SELECT CONNECTION_ID()"
+    );
+    let rows = match sqlx::Executor::fetch_all(&mut *conn, mariadb.as_str()).await {
+        Ok(rows) => rows,
+        Err(_) => {
+            let mysql = format!(
+                "SET SESSION max_execution_time = {timeout_ms}; START TRANSACTION READ ONLY; SELECT CONNECTION_ID()"
+            );
+            sqlx::Executor::fetch_all(&mut *conn, mysql.as_str()).await?
+        }
+    };
+    let row = rows.last().ok_or(sqlx::Error::RowNotFound)?;
+    sqlx::Row::try_get::<u64, _>(row, 0)
 }
 
 /// Cancels a running query of the caller's: KILL QUERY on its connection.

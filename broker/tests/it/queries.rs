@@ -398,6 +398,7 @@ async fn read_only_transaction_and_prepared_protocol_hold_without_the_gate() {
         limits,
         &never,
         &tx,
+        |_| {},
     )
     .await;
     match result {
@@ -410,6 +411,7 @@ async fn read_only_transaction_and_prepared_protocol_hold_without_the_gate() {
         limits,
         &never,
         &tx,
+        |_| {},
     )
     .await;
     assert!(

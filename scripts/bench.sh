@@ -71,6 +71,12 @@ VAULT_ADDR="$(state_get VAULT_ADDR)"
 MYSQL_PORT="$(state_get MYSQL_PORT)"
 export VAULT_ADDR
 
+step "drop what interrupted benchmark runs left (dbb* MySQL users, dbt_bench_* databases)"
+# Vault cannot revoke what a killed run's mount no longer tracks; the names are the bench's own.
+mariadb_root -N -e "SELECT CONCAT('DROP USER IF EXISTS \\\`', user, '\\\`@\\\`', host, '\\\`;') FROM mysql.user WHERE user LIKE 'dbb%'
+  UNION ALL SELECT CONCAT('DROP DATABASE IF EXISTS \\\`', SCHEMA_NAME, '\\\`;') FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'dbt\\_bench\\_%'" |
+  mariadb_root
+
 step "$PROFILE builds of the broker and the bench driver"
 "${BUILD[@]}" -p drawbridge-broker -p drawbridge-bench
 BROKER_BIN="target/$PROFILE/drawbridge-broker"

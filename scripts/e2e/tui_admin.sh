@@ -66,6 +66,20 @@ CAROL="$(api_login carol)"
 curl -fsS -X POST "$BROKER_URL/v1/secrets/e2e.api/reveal" -H "authorization: Bearer $CAROL" |
   grep -qF "\"value\":\"$SECOND\"" || fail "the broker does not hold the new value"
 
+step "carol deactivates it, sets an expiry, tests it (none configured): each confirmed or refused with a code"
+keys a
+expect_screen "Deactivated e2e.api (v2)"
+expect_screen "inactive"
+keys a
+expect_screen "Activated e2e.api (v2)"
+keys x
+expect_screen "Expiry of e2e.api"
+type_text "30d"
+keys Enter
+expect_screen "Set the expiry of e2e.api (v2)"
+keys t
+expect_screen "(invalid_argument)"
+
 step "carol finds her actions in the audit pane"
 keys F9
 expect_screen "chain: ✓ verified"
@@ -83,6 +97,15 @@ keys Enter
 expect_screen "Event "
 expect_screen "secret:e2e.api"
 keys q
+
+step "carol deletes it, after confirming"
+keys F8
+expect_screen "e2e.api"
+keys D
+expect_screen "Delete e2e.api?"
+keys y
+expect_screen "Deleted e2e.api"
+expect_screen "No secrets yet"
 keys C-q
 sleep 0.5
 
@@ -105,4 +128,4 @@ status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BROKER_URL/v1/secrets
 [ "$status" = 403 ] || fail "reveal as alice answered $status, not 403"
 keys C-q
 sleep 0.5
-log "ok: create (masked), confirmed reveal hidden again, new version, both versions, audit found; alice refused"
+log "ok: create (masked), confirmed reveal hidden again, new version, both versions, deactivate/activate, expiry, test refusal, audit found, confirmed delete; alice refused"

@@ -9,8 +9,8 @@ use drawbridge_shared::api::query::QueryRequest;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
+use crate::Paths;
 use crate::stats::{proc_mib, round};
-use crate::{BrokerArgs, DirectArgs};
 
 /// `mysql://user:password@host:port/db`, split for the command-line client.
 struct Url {
@@ -36,13 +36,8 @@ fn parse(url: &str) -> Result<Url> {
     })
 }
 
-pub async fn run(
-    broker: &BrokerArgs,
-    direct: &DirectArgs,
-    grant: uuid::Uuid,
-    sql: &str,
-    broker_pid: u32,
-) -> Result<Value> {
+pub async fn run(paths: &Paths, sql: &str, broker_pid: u32) -> Result<Value> {
+    let (broker, direct, grant) = (&paths.broker, &paths.direct, paths.grant);
     let pid = broker_pid.to_string();
     // Reset the broker's peak RSS so that VmHWM covers this query only.
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");

@@ -38,16 +38,23 @@ pub struct DirectArgs {
     pub mysql_url: String,
 }
 
+/// A grant, reached through the broker and directly.
+#[derive(Args, Clone)]
+pub struct Paths {
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    #[command(flatten)]
+    pub direct: DirectArgs,
+    #[arg(long)]
+    pub grant: uuid::Uuid,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Point-query latency and throughput: broker vs direct sqlx.
     Point {
         #[command(flatten)]
-        broker: BrokerArgs,
-        #[command(flatten)]
-        direct: DirectArgs,
-        #[arg(long)]
-        grant: uuid::Uuid,
+        paths: Paths,
         #[arg(long)]
         table: String,
         /// Ids 1..=max_id exist.
@@ -61,11 +68,7 @@ enum Command {
     /// A big result streamed through the broker vs `mariadb --batch`.
     Big {
         #[command(flatten)]
-        broker: BrokerArgs,
-        #[command(flatten)]
-        direct: DirectArgs,
-        #[arg(long)]
-        grant: uuid::Uuid,
+        paths: Paths,
         #[arg(long)]
         sql: String,
         /// The broker's pid, for its peak RSS.
@@ -101,28 +104,24 @@ fn main() -> Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Point {
-                broker,
-                direct,
-                grant,
+                paths,
                 table,
                 max_id,
                 clients,
                 seconds,
             } => {
                 let target = point::Target {
-                    grant,
+                    grant: paths.grant,
                     table,
                     max_id,
                 };
-                print(point::run(&broker, &direct, &target, &clients, seconds).await)
+                print(point::run(&paths.broker, &paths.direct, &target, &clients, seconds).await)
             }
             Command::Big {
-                broker,
-                direct,
-                grant,
+                paths,
                 sql,
                 broker_pid,
-            } => print(big::run(&broker, &direct, grant, &sql, broker_pid).await),
+            } => print(big::run(&paths, &sql, broker_pid).await),
             Command::Grant(args) => print(grant::run(&args).await),
             Command::Audit { writers, seconds } => print(audit::run(&writers, seconds).await),
             Command::Tui { .. } => unreachable!("handled above"),
